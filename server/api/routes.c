@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The API's route table: one row per method and path, as tmux keeps one
+ * table of commands. Each REST resource adds its rows here and its
+ * handlers in api_<resource>.c. Paths follow Argo CD's, so bots written
+ * for it work unchanged; GET and HEAD of anything else outside /api/ is
+ * the web UI (static.c), which needs no row.
+ */
+#include "api_int.h"
+
+const struct gd_route gd_api_routes[] = {
+	{ "GET", "/api/version", gd_api_version_get, 0 },
+	{ "GET", "/healthz", gd_api_version_healthz, 0 },
+	{ NULL, NULL, NULL, 0 },
+};
