@@ -16,8 +16,9 @@ enum ydoc_kind {
 	YDOC_BOOL,
 	YDOC_INT,
 	YDOC_FLOAT,
-	YDOC_TIMESTAMP, /* kept as a string when loading, but quoted on output */
-	YDOC_MERGE,	/* "<<" */
+	YDOC_TIMESTAMP, /* kept as a string when loading, but quoted on output
+			 */
+	YDOC_MERGE, /* "<<" */
 };
 
 /*
