@@ -1,7 +1,263 @@
 /* SPDX-License-Identifier: ISC */
-#include "gitopsd/core.h"
-int
-main(void)
+/*
+ * gitopsd: argv, signals and wiring; the only file that sees every
+ * module. Start-up order matters: the config is read and checked first
+ * (so -n needs no data dir), then the data dir is made and proven
+ * writable, the store opened and operations a crash left running are
+ * marked failed, and only then does the API bind its port. SIGINT and
+ * SIGTERM are blocked in every thread and taken with sigwait here, so
+ * shutdown runs on this thread in the reverse order: the API first (in-
+ * flight requests finish), then the store.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gitopsd/api.h"
+#include "gitopsd/conf.h"
+#include "gitopsd/store.h"
+
+struct main_opts {
+	const char *config;
+	const char *listen;
+	const char *data_dir;
+	const char *web_root;
+	int verbose;
+	bool check_only;
+};
+
+static void
+main_usage(FILE *f)
 {
+	fprintf(f,
+	    "usage: gitopsd [-nv] [-c FILE] [--listen HOST:PORT] "
+	    "[--data-dir DIR] [--web-root DIR]\n"
+	    "       gitopsd -h [config]\n"
+	    "       gitopsd version\n"
+	    "\n"
+	    "  -c, --config FILE    read the configuration from FILE\n"
+	    "  -l, --listen ADDR    address of the UI and API "
+	    "(default 127.0.0.1:8080)\n"
+	    "  -d, --data-dir DIR   database, mirrors and caches "
+	    "(default ./data)\n"
+	    "  -w, --web-root DIR   serve the UI from DIR instead of the "
+	    "built-in copy\n"
+	    "  -n, --check          check the configuration and exit\n"
+	    "  -v, --verbose        log more (repeat for debug)\n"
+	    "  -h, --help [config]  this help, or every configuration key\n"
+	    "\n"
+	    "Flags override the file. See README.md for the file's format.\n");
+}
+
+static int
+main_version(void)
+{
+	printf("gitopsd v%s (commit %s, built %s)\n", PACKAGE_VERSION,
+	    GD_GIT_COMMIT, GD_BUILD_DATE);
 	return 0;
+}
+
+static int
+main_help_config(void)
+{
+	struct gd_buf b;
+
+	gd_buf_init(&b);
+	gd_conf_describe(&b);
+	fputs(b.data, stdout);
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+/* Flags win over the file. */
+static void
+main_override(struct gd_conf *conf, const struct main_opts *o)
+{
+	if (o->listen != NULL) {
+		free(conf->listen);
+		conf->listen = xstrdup(o->listen);
+	}
+	if (o->data_dir != NULL) {
+		free(conf->data_dir);
+		conf->data_dir = xstrdup(o->data_dir);
+	}
+	if (o->web_root != NULL) {
+		free(conf->web_root);
+		conf->web_root = xstrdup(o->web_root);
+	}
+	if (o->verbose > 0)
+		conf->log_level = GD_LOG_INFO + o->verbose;
+}
+
+/* Makes the data dir and proves it writable, with a message that says so. */
+static int
+main_data_dir(const char *dir, struct gd_err *err)
+{
+	char *probe = NULL;
+	int fd, rc;
+
+	if ((rc = gd_path_mkdirs(dir, err)) < 0)
+		return gd_err_wrap(err, "data dir");
+	xasprintf(&probe, "%s/.write-test", dir);
+	if ((fd = open(
+		 probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
+		rc = gd_err_set(err, GD_EINVAL,
+		    "data dir %s is not writable: %s", dir, strerror(errno));
+	else {
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	return rc;
+}
+
+static int
+main_run(struct gd_conf *conf)
+{
+	struct gd_api_opts ao;
+	struct gd_store *store = NULL;
+	struct gd_api *api = NULL;
+	struct gd_err err;
+	char *dbpath = NULL;
+	sigset_t set;
+	int sig, n, rc = 1;
+
+	gd_err_clear(&err);
+	if (main_data_dir(conf->data_dir, &err) < 0)
+		goto fail;
+	xasprintf(&dbpath, "%s/gitopsd.db", conf->data_dir);
+	if (gd_store_open(&store, dbpath, &err) < 0)
+		goto fail;
+	if ((n = gd_store_op_recover(store, &err)) < 0)
+		goto fail;
+	if (n > 0)
+		log_warnx("store: %d operation(s) were running when gitopsd "
+			  "stopped; marked Error",
+		    n);
+
+	/* Before any thread starts, so every thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&ao, 0, sizeof(ao));
+	ao.listen = conf->listen;
+	ao.web_root = conf->web_root;
+	ao.max_body = (size_t)conf->max_body;
+	ao.threads = (unsigned)conf->http_threads;
+	if (gd_api_new(&api, &ao, &err) < 0 || gd_api_start(api, &err) < 0)
+		goto fail;
+	log_info("gitopsd: v%s listening on %s (port %d), data in %s",
+	    PACKAGE_VERSION, conf->listen, gd_api_port(api), conf->data_dir);
+
+	if (sigwait(&set, &sig) != 0)
+		sig = SIGTERM;
+	log_info("gitopsd: %s received, stopping", strsignal(sig));
+	rc = 0;
+	goto out;
+fail:
+	log_warnx("gitopsd: %s", err.msg);
+out:
+	if (api != NULL)
+		gd_api_stop(api);
+	gd_api_free(api);
+	gd_store_close(store);
+	free(dbpath);
+	if (rc == 0)
+		log_info("gitopsd: stopped");
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "web-root", required_argument, NULL, 'w' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct main_opts o;
+	struct gd_conf *conf = NULL;
+	struct gd_err err;
+	int ch, rc;
+
+	gd_core_init_json();
+	log_init(GD_LOG_INFO);
+	memset(&o, 0, sizeof(o));
+	if (argc > 1 && strcmp(argv[1], "version") == 0)
+		return main_version();
+	while ((ch = getopt_long(argc, argv, "c:l:d:w:nvhV", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 'd':
+			o.data_dir = optarg;
+			break;
+		case 'w':
+			o.web_root = optarg;
+			break;
+		case 'n':
+			o.check_only = true;
+			break;
+		case 'v':
+			o.verbose++;
+			break;
+		case 'h':
+			if (optind < argc &&
+			    strcmp(argv[optind], "config") == 0)
+				return main_help_config();
+			main_usage(stdout);
+			return 0;
+		case 'V':
+			return main_version();
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(
+		    stderr, "gitopsd: unknown command \"%s\"\n", argv[optind]);
+		main_usage(stderr);
+		return 2;
+	}
+
+	gd_err_clear(&err);
+	if (o.config != NULL) {
+		if (gd_conf_load(&conf, o.config, &err) < 0) {
+			fprintf(stderr, "gitopsd: %s\n", err.msg);
+			return 1;
+		}
+	} else
+		conf = gd_conf_new_default();
+	main_override(conf, &o);
+	if (o.check_only) {
+		printf("%s: configuration OK\n",
+		    o.config != NULL ? o.config : "defaults");
+		gd_conf_free(conf);
+		return 0;
+	}
+	log_setlevel(conf->log_level);
+	rc = main_run(conf);
+	gd_conf_free(conf);
+	return rc;
 }

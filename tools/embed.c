@@ -43,8 +43,8 @@ main(int argc, char **argv)
 		name = argv[i];
 		if (strncmp(name, prefix, plen) == 0)
 			name += plen;
-		printf("\t{ \"%s\", %s_%d, %s_%d_len },\n", name, sym, i, sym,
-		    i);
+		printf(
+		    "\t{ \"%s\", %s_%d, %s_%d_len },\n", name, sym, i, sym, i);
 	}
 	printf("\t{ NULL, NULL, 0 }\n};\n");
 	return 0;

@@ -19,21 +19,21 @@
 #include <jansson.h>
 
 #define GD_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define GD_NORETURN	__attribute__((noreturn))
+#define GD_NORETURN     __attribute__((noreturn))
 
 /* --- errors ------------------------------------------------------------ */
 
 enum gd_errcode {
 	GD_OK = 0,
-	GD_EINVAL = -1,	     /* bad input from whoever called: 400 */
-	GD_ENOTFOUND = -2,   /* 404 */
-	GD_ECONFLICT = -3,   /* already exists, in progress: 409 */
-	GD_EUPSTREAM = -4,   /* git, registry, cluster failed: 502 */
-	GD_EINTERNAL = -5,   /* our bug or the machine's: 500 */
-	GD_EDENIED = -6,     /* authenticated but not allowed: 403 */
-	GD_EUNAUTH = -7,     /* not authenticated: 401 */
-	GD_ETOOBIG = -8,     /* over a size limit: 413 */
-	GD_EUNAVAIL = -9,    /* shutting down, busy: 503 */
+	GD_EINVAL = -1, /* bad input from whoever called: 400 */
+	GD_ENOTFOUND = -2, /* 404 */
+	GD_ECONFLICT = -3, /* already exists, in progress: 409 */
+	GD_EUPSTREAM = -4, /* git, registry, cluster failed: 502 */
+	GD_EINTERNAL = -5, /* our bug or the machine's: 500 */
+	GD_EDENIED = -6, /* authenticated but not allowed: 403 */
+	GD_EUNAUTH = -7, /* not authenticated: 401 */
+	GD_ETOOBIG = -8, /* over a size limit: 413 */
+	GD_EUNAVAIL = -9, /* shutting down, busy: 503 */
 };
 
 struct gd_err {
@@ -122,8 +122,8 @@ void gd_buf_vprintf(struct gd_buf *, const char *, va_list) GD_PRINTF(2, 0);
 /* Hands the storage to the caller (never NULL) and leaves b empty. */
 char *gd_buf_detach(struct gd_buf *, size_t *lenp);
 /* Reads a whole file; limit 0 means no limit. GD_ETOOBIG past it. */
-int gd_buf_read_file(struct gd_buf *, const char *path, size_t limit,
-    struct gd_err *);
+int gd_buf_read_file(
+    struct gd_buf *, const char *path, size_t limit, struct gd_err *);
 
 /* --- time --------------------------------------------------------------- */
 
@@ -144,12 +144,12 @@ uint64_t gd_time_mono_ms(void);
  * symlink on the way may lead outside root (checked on the parts that
  * exist). Empty components and "." are dropped. GD_EINVAL names rel.
  */
-int gd_path_join(char **out, const char *root, const char *rel,
-    struct gd_err *);
+int gd_path_join(
+    char **out, const char *root, const char *rel, struct gd_err *);
 /* Creates dir and its parents (mode 0700 for the ones it makes). */
 int gd_path_mkdirs(const char *dir, struct gd_err *);
 
-/* --- embedded files --------------------------------------------------------- */
+/* --- embedded files ------------------------------------------------------ */
 
 /* A file built into the binary by tools/embed (sql/, web/). */
 struct gd_embed_file {
@@ -159,7 +159,7 @@ struct gd_embed_file {
 };
 
 /* Tables end with a NULL name. NULL when name is not there. */
-const struct gd_embed_file *gd_embed_find(const struct gd_embed_file *,
-    const char *name);
+const struct gd_embed_file *gd_embed_find(
+    const struct gd_embed_file *, const char *name);
 
 #endif /* GITOPSD_CORE_H */

@@ -15,8 +15,8 @@
 
 /* Limits on what one load may cost; zero fields take the defaults. */
 struct gd_ydoc_limits {
-	size_t max_bytes;	/* input size; default 16 MiB */
-	size_t max_depth;	/* nesting of maps and lists; default 256 */
+	size_t max_bytes; /* input size; default 16 MiB */
+	size_t max_depth; /* nesting of maps and lists; default 256 */
 	size_t max_alias_nodes; /* nodes copied by aliases; default 1<<20 */
 };
 

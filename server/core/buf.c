@@ -118,8 +118,8 @@ gd_buf_detach(struct gd_buf *b, size_t *lenp)
 }
 
 int
-gd_buf_read_file(struct gd_buf *b, const char *path, size_t limit,
-    struct gd_err *err)
+gd_buf_read_file(
+    struct gd_buf *b, const char *path, size_t limit, struct gd_err *err)
 {
 	char chunk[16384];
 	ssize_t n;
@@ -135,8 +135,8 @@ gd_buf_read_file(struct gd_buf *b, const char *path, size_t limit,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			rc = gd_err_set(err, GD_EINVAL, "%s: %s", path,
-			    strerror(errno));
+			rc = gd_err_set(
+			    err, GD_EINVAL, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (n == 0)

@@ -47,8 +47,7 @@ path_resolve_existing(const char *path)
 }
 
 int
-gd_path_join(char **out, const char *root, const char *rel,
-    struct gd_err *err)
+gd_path_join(char **out, const char *root, const char *rel, struct gd_err *err)
 {
 	struct gd_buf b;
 	char *rroot = NULL, *rpath = NULL;

@@ -76,8 +76,8 @@ main(int argc, char **argv)
 		for (i = 1; i < argc && rc == 0; i++)
 			rc = replay_tree(argv[i]);
 	} else {
-		xasprintf(&seeds, "%s/%s", src != NULL ? src : ".",
-		    GD_FUZZ_SEEDS);
+		xasprintf(
+		    &seeds, "%s/%s", src != NULL ? src : ".", GD_FUZZ_SEEDS);
 		rc = replay_tree(seeds);
 		free(seeds);
 	}
