@@ -11,76 +11,9 @@
 #include <string.h>
 
 #include "gitopsd/ydoc.h"
+#include "../helpers/yeq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/*
- * The emitter prints a "<<" key bare, as go-yaml v2.4.0 and so Helm do,
- * and it reads back as a merge key: such documents cannot round-trip.
- */
-static bool
-fuzz_has_merge_key(const json_t *v)
-{
-	const char *k;
-	json_t *e;
-	size_t i;
-
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, e) {
-			if (strcmp(k, "<<") == 0 || fuzz_has_merge_key(e))
-				return true;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (fuzz_has_merge_key(e))
-				return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Equal trees, where an integer and a real are equal when they are the
- * same double: the emitter prints a real as Go does (1.0 as "1", 8.4e18
- * as "8446744073709552000"), which reads back as an integer.
- */
-static bool
-fuzz_same_tree(const json_t *a, const json_t *b)
-{
-	const char *k;
-	json_t *e;
-	size_t i, klen;
-	json_type ta, tb;
-
-	ta = json_typeof(a);
-	tb = json_typeof(b);
-	if ((ta == JSON_INTEGER || ta == JSON_REAL) &&
-	    (tb == JSON_INTEGER || tb == JSON_REAL) && ta != tb)
-		return json_number_value(a) == json_number_value(b);
-	if (ta != tb)
-		return false;
-	if (ta == JSON_OBJECT) {
-		if (json_object_size(a) != json_object_size(b))
-			return false;
-		json_object_keylen_foreach((json_t *)a, k, klen, e)
-		{
-			if (json_object_getn(b, k, klen) == NULL ||
-			    !fuzz_same_tree(e, json_object_getn(b, k, klen)))
-				return false;
-		}
-		return true;
-	}
-	if (ta == JSON_ARRAY) {
-		if (json_array_size(a) != json_array_size(b))
-			return false;
-		json_array_foreach(a, i, e) {
-			if (!fuzz_same_tree(e, json_array_get(b, i)))
-				return false;
-		}
-		return true;
-	}
-	return json_equal(a, b);
-}
 
 static void
 fuzz_round_trip(const json_t *doc)
@@ -96,7 +29,7 @@ fuzz_round_trip(const json_t *doc)
 		    b.data);
 		abort();
 	}
-	if (!fuzz_same_tree(doc, back)) {
+	if (!yeq_same_tree(doc, back)) {
 		fprintf(
 		    stderr, "emit and load changed the tree:\n%s\n", b.data);
 		abort();
@@ -132,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_array_size(marks) != json_array_size(docs))
 		abort();
 	json_array_foreach(docs, i, doc) {
-		if (!fuzz_has_merge_key(doc))
+		if (!yeq_has_merge_key(doc))
 			fuzz_round_trip(doc);
 	}
 	json_decref(docs);

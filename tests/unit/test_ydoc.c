@@ -20,6 +20,7 @@
 #include "gitopsd/core.h"
 #include "gitopsd/ydoc.h"
 #include "../../server/ydoc/ydoc_int.h"
+#include "../helpers/yeq.h"
 
 /* --- resolver ------------------------------------------------------------- */
 
@@ -741,75 +742,6 @@ is_yaml_name(const char *name)
 	    (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
-/*
- * A "<<" key anywhere? The emitter prints it bare, as go-yaml v2.4.0 and
- * so Helm do, and it then reads back as a merge key: those documents
- * cannot round-trip, by that choice.
- */
-static bool
-has_merge_key(const json_t *v)
-{
-	const char *k;
-	json_t *e;
-	size_t i;
-
-	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, e) {
-			if (strcmp(k, "<<") == 0 || has_merge_key(e))
-				return true;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (has_merge_key(e))
-				return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Equal trees, where an integer and a real are equal when they are the
- * same double: the emitter prints a real as Go does (1.0 as "1", 8.4e18
- * as "8446744073709552000"), which reads back as an integer.
- */
-static bool
-same_tree(const json_t *a, const json_t *b)
-{
-	const char *k;
-	json_t *e;
-	size_t i, klen;
-	json_type ta, tb;
-
-	ta = json_typeof(a);
-	tb = json_typeof(b);
-	if ((ta == JSON_INTEGER || ta == JSON_REAL) &&
-	    (tb == JSON_INTEGER || tb == JSON_REAL) && ta != tb)
-		return json_number_value(a) == json_number_value(b);
-	if (ta != tb)
-		return false;
-	if (ta == JSON_OBJECT) {
-		if (json_object_size(a) != json_object_size(b))
-			return false;
-		json_object_keylen_foreach((json_t *)a, k, klen, e)
-		{
-			if (json_object_getn(b, k, klen) == NULL ||
-			    !same_tree(e, json_object_getn(b, k, klen)))
-				return false;
-		}
-		return true;
-	}
-	if (ta == JSON_ARRAY) {
-		if (json_array_size(a) != json_array_size(b))
-			return false;
-		json_array_foreach(a, i, e) {
-			if (!same_tree(e, json_array_get(b, i)))
-				return false;
-		}
-		return true;
-	}
-	return json_equal(a, b);
-}
-
 static void
 assert_round_trips(const json_t *docs, const char *what)
 {
@@ -820,7 +752,7 @@ assert_round_trips(const json_t *docs, const char *what)
 	char *g;
 
 	json_array_foreach(docs, i, doc) {
-		if (has_merge_key(doc))
+		if (yeq_has_merge_key(doc))
 			continue;
 		gd_buf_init(&b);
 		gd_ydoc_emit(&b, doc);
@@ -829,7 +761,7 @@ assert_round_trips(const json_t *docs, const char *what)
 			fail_msg(
 			    "%s doc %zu: emitted YAML does not load: %s\n%s",
 			    what, i, err.msg, b.data);
-		if (!same_tree(doc, back)) {
+		if (!yeq_same_tree(doc, back)) {
 			g = json_dumps(back, JSON_ENCODE_ANY | JSON_COMPACT);
 			fail_msg("%s doc %zu: changed by emit and load:\n%s\n"
 				 "read back as %s",
