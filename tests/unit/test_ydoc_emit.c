@@ -537,83 +537,6 @@ test_ydoc_emit__canonical_reads_back(void **state)
 	free(txt);
 }
 
-/* One Deployment-like object, different per i so keys and values vary. */
-static json_t *
-deployment(int i)
-{
-	char name[32];
-
-	snprintf(name, sizeof(name), "web-%d", i);
-	return json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s},s:{s:s}},"
-			 "s:{s:i,s:{s:{s:s}},s:{s:{s:{s:s}},s:{s:[{s:s,s:s,"
-			 "s:[s,s],s:[{s:i,s:s}],s:[{s:s,s:s}],s:{s:{s:s,s:s}},"
-			 "s:{s:{s:s,s:i},s:i}}]}}}}",
-	    "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name",
-	    name, "namespace", "default", "labels", "app", name,
-	    "app.kubernetes.io/managed-by", "gitopsd", "annotations",
-	    "description",
-	    "A deployment with a description long enough that go-yaml folds "
-	    "it onto a second line at column eighty",
-	    "spec", "replicas", 3, "selector", "matchLabels", "app", name,
-	    "template", "metadata", "labels", "app", name, "spec", "containers",
-	    "name", "web", "image", "nginx:1.25.3", "args", "--port=8080",
-	    "--log-level=info", "ports", "containerPort", 8080, "protocol",
-	    "TCP", "env", "name", "ENABLE_FEATURE", "value", "true",
-	    "resources", "limits", "cpu", "500m", "memory", "128Mi",
-	    "livenessProbe", "httpGet", "path", "/healthz", "port", 8080,
-	    "periodSeconds", 10);
-}
-
-/* Prints the emit throughput; not an assertion (machines differ). */
-static void
-test_ydoc_emit__throughput(void **state)
-{
-	struct gd_buf b;
-	json_t *list;
-	uint64_t t0, ms;
-	int i, rounds = 3;
-	char *dump;
-	size_t n = 0;
-
-	(void)state;
-	list = json_array();
-	for (i = 0; i < 2000; i++)
-		json_array_append_new(list, deployment(i));
-	gd_buf_init(&b);
-	t0 = gd_time_mono_ms();
-	for (i = 0; i < rounds; i++) {
-		gd_buf_reset(&b);
-		gd_ydoc_emit(&b, list);
-	}
-	ms = gd_time_mono_ms() - t0;
-	assert_true(b.len > 1000000);
-	fprintf(stderr, "emit: %zu bytes x %d in %llu ms = %.1f MB/s\n", b.len,
-	    rounds, (unsigned long long)ms,
-	    ms > 0 ? (double)b.len * rounds / 1e6 / ((double)ms / 1e3) : 0.0);
-	/* For scale: canonical JSON and jansson's sorted dump. */
-	t0 = gd_time_mono_ms();
-	for (i = 0; i < rounds; i++) {
-		gd_buf_reset(&b);
-		gd_ydoc_canonical(&b, list);
-	}
-	ms = gd_time_mono_ms() - t0;
-	fprintf(stderr, "canonical: %zu bytes x %d in %llu ms = %.1f MB/s\n",
-	    b.len, rounds, (unsigned long long)ms,
-	    ms > 0 ? (double)b.len * rounds / 1e6 / ((double)ms / 1e3) : 0.0);
-	t0 = gd_time_mono_ms();
-	for (i = 0; i < rounds; i++) {
-		dump = json_dumps(list, JSON_SORT_KEYS | JSON_COMPACT);
-		n = strlen(dump);
-		free(dump);
-	}
-	ms = gd_time_mono_ms() - t0;
-	fprintf(stderr, "json_dumps: %zu bytes x %d in %llu ms = %.1f MB/s\n",
-	    n, rounds, (unsigned long long)ms,
-	    ms > 0 ? (double)n * rounds / 1e6 / ((double)ms / 1e3) : 0.0);
-	gd_buf_dispose(&b);
-	json_decref(list);
-}
-
 int
 main(void)
 {
@@ -633,7 +556,6 @@ main(void)
 		cmocka_unit_test(
 		    test_ydoc_emit__canonical_strings_match_jansson),
 		cmocka_unit_test(test_ydoc_emit__canonical_reads_back),
-		cmocka_unit_test(test_ydoc_emit__throughput),
 	};
 
 	gd_core_init_json();
