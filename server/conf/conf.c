@@ -505,6 +505,9 @@ conf_walk(struct conf_ctx *c, const struct conf_key *t, void *base, json_t *obj,
 		if (k->name == NULL)
 			return conf_fail(c, kp, "unknown key \"%s\"",
 			    conf_keyname(kp, name, sizeof(name)));
+		if (json_is_null(v) && k->required)
+			return conf_fail(c, kp, "%s: needs a value",
+			    conf_keyname(kp, name, sizeof(name)));
 		if (json_is_null(v) && k->type != CONF_SECTION)
 			continue; /* "key:" with no value keeps the default */
 		if (k->type == CONF_SECTION)

@@ -194,6 +194,9 @@ test_conf__ranges_and_values(void **state)
 	    "/etc/gd/gitopsd.yaml:1:1: listen: bad port in \"x:99999\"");
 	assert_string_equal(load_bad("repositories:\n  - username: ci\n"),
 	    "/etc/gd/gitopsd.yaml:2:5: repositories.0.url: missing");
+	/* found by fuzz_conf: a required key given no value crashed */
+	assert_string_equal(load_bad("users:\n- name:\n- name:\n"),
+	    "/etc/gd/gitopsd.yaml:2:3: users.0.name: needs a value");
 	assert_string_equal(load_bad("users:\n- name: a\n- name: a\n"),
 	    "/etc/gd/gitopsd.yaml:3:3: users: \"a\" is listed twice");
 }
