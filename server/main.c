@@ -7,7 +7,8 @@
  * marked failed, and only then does the API bind its port. SIGINT and
  * SIGTERM are blocked in every thread and taken with sigwait here, so
  * shutdown runs on this thread in the reverse order: the API first (in-
- * flight requests finish), then the store.
+ * flight requests finish), then the git poller (a fetch in progress
+ * ends) and the catalog, then the store.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include "gitopsd/api.h"
+#include "gitopsd/catalog.h"
 #include "gitopsd/conf.h"
+#include "gitopsd/repo.h"
 #include "gitopsd/store.h"
 
 struct main_opts {
@@ -117,9 +120,59 @@ main_data_dir(const char *dir, struct gd_err *err)
 	return rc;
 }
 
+/* The gitops repository, its poller and the catalog it feeds (issue #3). */
+struct main_gitops {
+	struct gd_repo *repo;
+	struct gd_catalog_cell *cell;
+	struct gd_catalog_follow *follow;
+	struct gd_repo_poller *poller;
+};
+
+/* Opens the mirror and starts polling; nothing when no repo is set. */
+static int
+main_gitops_start(
+    struct main_gitops *g, const struct gd_conf *conf, struct gd_err *err)
+{
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->cell = gd_catalog_cell_new();
+	if (conf->gitops.repo == NULL) {
+		log_info("gitopsd: no gitops.repo configured; the catalog is "
+			 "empty");
+		return 0;
+	}
+	if ((rc = gd_repo_open(
+		 &g->repo, conf->data_dir, conf->gitops.repo, conf, err)) < 0)
+		return gd_err_wrap(err, "gitops repo");
+	g->follow = gd_catalog_follow_new(g->repo, conf->gitops.branch,
+	    (const char *const *)conf->gitops.include, g->cell);
+	if ((rc = gd_repo_poller_new(&g->poller, conf->poll_interval,
+		 gd_catalog_follow_poll, g->follow, err)) < 0)
+		return rc;
+	gd_repo_poller_add(g->poller, g->repo);
+	log_info("gitopsd: following %s branch %s every %lds",
+	    gd_repo_display_url(g->repo), conf->gitops.branch,
+	    conf->poll_interval);
+	return 0;
+}
+
+/* The poller first (a fetch in progress ends), then what it fed. */
+static void
+main_gitops_stop(struct main_gitops *g)
+{
+	gd_repo_poller_free(g->poller);
+	gd_catalog_follow_free(g->follow);
+	gd_catalog_cell_free(g->cell);
+	gd_repo_free(g->repo);
+	memset(g, 0, sizeof(*g));
+}
+
 static int
 main_run(struct gd_conf *conf)
 {
+	struct main_gitops gitops;
+	struct gd_api_env env;
 	struct gd_api_opts ao;
 	struct gd_store *store = NULL;
 	struct gd_api *api = NULL;
@@ -129,6 +182,8 @@ main_run(struct gd_conf *conf)
 	int sig, n, rc = 1;
 
 	gd_err_clear(&err);
+	memset(&gitops, 0, sizeof(gitops));
+	gd_repo_lib_init();
 	if (main_data_dir(conf->data_dir, &err) < 0)
 		goto fail;
 	xasprintf(&dbpath, "%s/gitopsd.db", conf->data_dir);
@@ -148,7 +203,17 @@ main_run(struct gd_conf *conf)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (gd_repo_lib_trust(conf, conf->data_dir, &err) < 0 ||
+	    main_gitops_start(&gitops, conf, &err) < 0)
+		goto fail;
+	memset(&env, 0, sizeof(env));
+	env.catalog = gitops.cell;
+	env.gitops = gitops.repo;
+	env.poller = gitops.poller;
+	env.conf = conf;
+
 	memset(&ao, 0, sizeof(ao));
+	ao.env = &env;
 	ao.listen = conf->listen;
 	ao.web_root = conf->web_root;
 	ao.max_body = (size_t)conf->max_body;
@@ -169,6 +234,8 @@ out:
 	if (api != NULL)
 		gd_api_stop(api);
 	gd_api_free(api);
+	main_gitops_stop(&gitops);
+	gd_repo_lib_shutdown();
 	gd_store_close(store);
 	free(dbpath);
 	if (rc == 0)

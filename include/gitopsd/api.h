@@ -24,6 +24,8 @@ struct gd_api_opts {
 	unsigned threads; /* MHD thread pool size; 0 = number of CPUs */
 	/* NULL = gd_api_routes; tests serve their own tables */
 	const struct gd_route *routes;
+	/* services for handlers (copied; web_root above wins); NULL: none */
+	const struct gd_api_env *env;
 };
 
 #define GD_API_MAX_BODY (1024 * 1024)
@@ -150,6 +152,11 @@ int gd_err_grpc_code(int code);
  */
 struct gd_api_env {
 	const char *web_root; /* NULL: the embedded UI */
+	/* issue #3: the catalog, gitops repo and its poller (may be NULL) */
+	struct gd_catalog_cell *catalog;
+	struct gd_repo *gitops;
+	struct gd_repo_poller *poller;
+	const struct gd_conf *conf; /* webhook secrets */
 };
 
 /*

@@ -183,6 +183,8 @@ gd_api_new(
 		api->web_root = xstrdup(opts->web_root);
 	}
 	memset(&env, 0, sizeof(env));
+	if (opts->env != NULL)
+		env = *opts->env;
 	env.web_root = api->web_root;
 	if ((rc = gd_router_new(&api->router,
 		 opts->routes != NULL ? opts->routes : gd_api_routes, &env,

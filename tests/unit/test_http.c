@@ -376,7 +376,7 @@ test_http__body_over_limit_is_413(void **state)
 	memset(big, 'a', MAX_BODY + 1);
 	big[MAX_BODY + 1] = '\0';
 	/* Announced by Content-Length: refused before the body is read. */
-	http(fx, "POST", "/api/v1/applications", big, NULL, &r);
+	http(fx, "POST", "/api/v1/no-such-route", big, NULL, &r);
 	assert_error_json(&r, 413, 8);
 	assert_non_null(
 	    strstr(json_string_value(json_object_get(r.json, "message")),
@@ -384,14 +384,14 @@ test_http__body_over_limit_is_413(void **state)
 
 	/* Found while reading a chunked body. */
 	memset(big, 'b', MAX_BODY + 1);
-	http(fx, "POST", "/api/v1/applications", NULL, big, &r);
+	http(fx, "POST", "/api/v1/no-such-route", NULL, big, &r);
 	assert_error_json(&r, 413, 8);
 
 	/* At the limit is fine: the route just does not exist. */
 	big[MAX_BODY] = '\0';
-	http(fx, "POST", "/api/v1/applications", big, NULL, &r);
+	http(fx, "POST", "/api/v1/no-such-route", big, NULL, &r);
 	assert_error_json(&r, 404, 5);
-	http(fx, "POST", "/api/v1/applications", NULL, big, &r);
+	http(fx, "POST", "/api/v1/no-such-route", NULL, big, &r);
 	assert_error_json(&r, 404, 5);
 	reply_dispose(&r);
 	free(big);
@@ -610,7 +610,7 @@ slow_client_finish(void *arg)
 static void
 test_http__stop_lets_a_request_in_flight_finish(void **state)
 {
-	static const char head[] = "POST /api/v1/applications HTTP/1.1\r\n"
+	static const char head[] = "POST /api/v1/no-such-route HTTP/1.1\r\n"
 				   "Host: x\r\nContent-Length: 5\r\n"
 				   "Connection: close\r\n\r\nab";
 	struct gd_api *api = NULL;
