@@ -23,6 +23,7 @@
 #include "gitopsd/api.h"
 #include "gitopsd/catalog.h"
 #include "gitopsd/conf.h"
+#include "gitopsd/helm.h"
 #include "gitopsd/repo.h"
 #include "gitopsd/store.h"
 
@@ -267,6 +268,8 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if (argc > 1 && strcmp(argv[1], "version") == 0)
 		return main_version();
+	if (argc > 1 && strcmp(argv[1], "render") == 0)
+		return gd_helm_render_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:l:d:w:nvhV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * helm: renders Helm charts as `helm template` does, with no helm binary.
+ *
+ * A chart is loaded from a directory (its subcharts from charts/ with
+ * it), values are coalesced as Helm v3 does (chart defaults, then value
+ * files and --set in order, subchart sections and globals), every
+ * template runs on tmpl with Helm's and Sprig's functions, and the
+ * rendered files are split into documents, sorted in Helm's install
+ * order and printed with "# Source:" headers. The result is both the
+ * text `helm template` prints and the parsed objects.
+ */
+#ifndef GITOPSD_HELM_H
+#define GITOPSD_HELM_H
+
+#include "gitopsd/core.h"
+#include "gitopsd/tmpl.h"
+
+struct gd_helm_chart;
+
+/*
+ * Loads the chart at path, a directory or a .tgz archive, and its
+ * subcharts; Chart.yaml is validated.
+ */
+int gd_helm_chart_load(
+    struct gd_helm_chart **out, const char *path, struct gd_err *);
+/* Loads a chart from a .tgz held in memory (entries under one folder). */
+int gd_helm_chart_load_archive(
+    struct gd_helm_chart **out, const void *data, size_t len, struct gd_err *);
+void gd_helm_chart_free(struct gd_helm_chart *);
+/* The chart's name (Chart.yaml "name"). */
+const char *gd_helm_chart_name(const struct gd_helm_chart *);
+
+/*
+ * Values as `helm template` builds them from the command line: each file
+ * of files in order (deep merge, later wins), then each --set string in
+ * order ("a.b=c,d=1": Helm's typed strvals). *out is a new object.
+ */
+int gd_helm_values_build(json_t **out, const char *const *files, size_t nfiles,
+    const char *const *sets, size_t nsets, struct gd_err *);
+
+struct gd_helm_opts {
+	const char *release_name; /* default "release-name" */
+	const char *ns; /* default "default" */
+	const char *kube_version; /* default "v1.20.0" */
+	const char *const *api_versions; /* extra ones, "group/version" */
+	size_t napi_versions;
+	bool is_upgrade;
+	bool include_crds;
+	bool skip_tests;
+	bool no_hooks;
+	const char *const *show_only; /* paths or globs under the chart */
+	size_t nshow_only;
+	const struct gd_tmpl_limits *limits; /* NULL: tmpl's defaults */
+	uint64_t seed; /* rand* and uuidv4; 0 seeds from the system */
+};
+
+struct gd_helm_result {
+	char *text; /* what `helm template` prints */
+	json_t *objects; /* array of the manifests and hooks, in that order */
+	char *notes; /* the root chart's rendered NOTES.txt, or NULL */
+};
+
+/*
+ * Renders chart with the user's values (NULL for none). On failure err
+ * holds what helm would print after "Error: ". The parsed templates are
+ * cached in chart for the next render, so a chart is rendered by one
+ * thread at a time.
+ */
+int gd_helm_render(struct gd_helm_result *out,
+    const struct gd_helm_chart *chart, const json_t *values,
+    const struct gd_helm_opts *, struct gd_err *);
+void gd_helm_result_dispose(struct gd_helm_result *);
+
+/* `gitopsd render CHART [flags]`: argv[0] is "render". Exit status. */
+int gd_helm_render_main(int argc, char **argv);
+
+#endif /* GITOPSD_HELM_H */

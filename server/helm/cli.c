@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * `gitopsd render`: helm template's command line over gd_helm_render, so
+ * users and tests can render a chart without the server. It prints what
+ * helm prints, errors included ("Error: ..." and exit status 1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helm_int.h"
+
+struct cli_list {
+	const char **v;
+	size_t n;
+};
+
+static void
+cli_add(struct cli_list *l, const char *s)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = s;
+}
+
+static void
+cli_usage(void)
+{
+	fprintf(stderr,
+	    "usage: gitopsd render [NAME] CHART [-f values.yaml]... "
+	    "[--set k=v[,k2=v2]]...\n"
+	    "\t[--name N] [--namespace NS] [--kube-version V] "
+	    "[--api-versions G/V]...\n"
+	    "\t[--include-crds] [--skip-tests] [--no-hooks] "
+	    "[--show-only PATH]...\n");
+}
+
+/* "--flag value" or "--flag=value"; advances *i past a separate value. */
+static const char *
+cli_value(int argc, char **argv, int *i, const char *flag)
+{
+	size_t l = strlen(flag);
+
+	if (strncmp(argv[*i], flag, l) != 0)
+		return NULL;
+	if (argv[*i][l] == '=')
+		return argv[*i] + l + 1;
+	if (argv[*i][l] != '\0' || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+int
+gd_helm_render_main(int argc, char **argv)
+{
+	struct cli_list files = { 0 }, sets = { 0 }, apis = { 0 }, show = { 0 };
+	struct cli_list owned = { 0 }; /* strings to free */
+	struct gd_helm_opts o = { 0 };
+	struct gd_helm_result res = { 0 };
+	struct gd_helm_chart *chart = NULL;
+	struct gd_err err = { 0 };
+	const char *pos[2] = { NULL, NULL }, *v;
+	json_t *vals = NULL;
+	int i, npos = 0, rc = 1;
+
+	gd_core_init_json();
+	for (i = 1; i < argc; i++) {
+		if ((v = cli_value(argc, argv, &i, "-f")) != NULL ||
+		    (v = cli_value(argc, argv, &i, "--values")) != NULL)
+			cli_add(&files, v);
+		else if ((v = cli_value(argc, argv, &i, "--set")) != NULL)
+			cli_add(&sets, v);
+		else if ((v = cli_value(argc, argv, &i, "--name")) != NULL)
+			o.release_name = v;
+		else if ((v = cli_value(argc, argv, &i, "--namespace")) !=
+			NULL ||
+		    (v = cli_value(argc, argv, &i, "-n")) != NULL)
+			o.ns = v;
+		else if ((v = cli_value(argc, argv, &i, "--kube-version")) !=
+		    NULL)
+			o.kube_version = v;
+		else if ((v = cli_value(argc, argv, &i, "--api-versions")) !=
+		    NULL) {
+			char *s = xstrdup(v), *save = s, *p;
+
+			cli_add(&owned, s);
+			while ((p = strsep(&save, ",")) != NULL)
+				if (*p != '\0')
+					cli_add(&apis, p);
+		} else if ((v = cli_value(argc, argv, &i, "--show-only")) !=
+			NULL ||
+		    (v = cli_value(argc, argv, &i, "-s")) != NULL)
+			cli_add(&show, v);
+		else if (strcmp(argv[i], "--include-crds") == 0)
+			o.include_crds = true;
+		else if (strcmp(argv[i], "--skip-tests") == 0)
+			o.skip_tests = true;
+		else if (strcmp(argv[i], "--no-hooks") == 0)
+			o.no_hooks = true;
+		else if (strcmp(argv[i], "--is-upgrade") == 0)
+			o.is_upgrade = true;
+		else if (argv[i][0] == '-' || npos == 2) {
+			cli_usage();
+			return 2;
+		} else
+			pos[npos++] = argv[i];
+	}
+	if (npos == 0) {
+		cli_usage();
+		return 2;
+	}
+	if (npos == 2)
+		o.release_name = pos[0];
+	o.api_versions = apis.v;
+	o.napi_versions = apis.n;
+	o.show_only = show.v;
+	o.nshow_only = show.n;
+	if (gd_helm_chart_load(&chart, pos[npos - 1], &err) < 0 ||
+	    gd_helm_values_build(
+		&vals, files.v, files.n, sets.v, sets.n, &err) < 0 ||
+	    gd_helm_render(&res, chart, vals, &o, &err) < 0) {
+		fprintf(stderr, "Error: %s\n", err.msg);
+		if (strncmp(err.msg, "YAML parse error on ", 20) == 0)
+			fprintf(stderr,
+			    "\nUse --debug flag to render out invalid YAML\n");
+		goto out;
+	}
+	fwrite(res.text, 1, strlen(res.text), stdout);
+	rc = 0;
+out:
+	gd_helm_result_dispose(&res);
+	gd_helm_chart_free(chart);
+	json_decref(vals);
+	free(files.v);
+	free(sets.v);
+	free(apis.v);
+	free(show.v);
+	for (i = 0; (size_t)i < owned.n; i++)
+		free((char *)(uintptr_t)owned.v[i]);
+	free(owned.v);
+	return rc;
+}

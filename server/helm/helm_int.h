@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Private to server/helm: the loaded chart, and what the files of the
+ * module share (values, functions, the render's top objects).
+ */
+#ifndef GITOPSD_HELM_INT_H
+#define GITOPSD_HELM_INT_H
+
+#include "gitopsd/helm.h"
+#include "gitopsd/tmpl.h"
+
+/* Limits on what a chart may hold (Helm v3's loader defaults). */
+#define HELM_MAX_FILE  (5 << 20)
+#define HELM_MAX_TOTAL (100 << 20)
+#define HELM_MAX_FILES 10000
+
+struct helm_file {
+	char *name; /* relative to the chart: "templates/a.yaml" */
+	char *data;
+	size_t len;
+};
+
+struct helm_files {
+	struct helm_file *v;
+	size_t n, cap;
+};
+
+struct gd_helm_chart {
+	json_t *meta; /* Chart.yaml, with Helm's string fields as strings */
+	json_t *values; /* values.yaml, every number a float64 (real) */
+	struct helm_files templates;
+	struct helm_files crds;
+	struct helm_files files; /* what .Files sees */
+	struct gd_helm_chart **deps;
+	size_t ndeps;
+	struct gd_helm_chart *parent;
+	char *path; /* "parent/charts/name": template names start with it */
+	/*
+	 * The root's parsed templates, kept for the next render while the
+	 * charts rendered (aliases, enabled subcharts: their paths, in
+	 * cache_key) stay the same.
+	 */
+	struct gd_tmpl_set *cache;
+	char *cache_key;
+};
+
+void helm_files_add(
+    struct helm_files *, const char *name, const char *data, size_t len);
+void helm_files_dispose(struct helm_files *);
+/* Builds a chart from a chart's files (names relative to its root). */
+int helm_chart_from_files(struct gd_helm_chart **out, const struct helm_files *,
+    struct gd_helm_chart *parent, struct gd_err *);
+/* A chart from a .tgz held in memory (archive.c). */
+int helm_archive_load(struct gd_helm_chart **out, const char *data, size_t len,
+    struct gd_helm_chart *parent, struct gd_err *);
+const char *helm_chart_meta_str(const struct gd_helm_chart *, const char *);
+
+/* values.c */
+/* Every integer in v (recursively) becomes a real: YAML numbers in Helm. */
+void helm_values_floats(json_t *v);
+/*
+ * Helm's CoalesceValues: user values (consumed) over the chart's
+ * defaults and each subchart's, globals copied down. A new object.
+ */
+json_t *helm_values_coalesce(const struct gd_helm_chart *, json_t *user);
+/*
+ * ProcessDependencies' condition and tags: enabled[k++] is set for each
+ * subchart of c in depth-first order, as cvals (the coalesced values)
+ * decide. prefix is the values path of c ("" for the root).
+ */
+void helm_deps_enabled(const struct gd_helm_chart *, const json_t *cvals,
+    const char *prefix, bool *enabled, size_t *k);
+/* Helm's MergeTables: dst wins, src fills what dst lacks, nulls kept. */
+void helm_values_merge_tables(json_t *dst, json_t *src);
+/* The table at a dotted path ("sub.exports.x"), or NULL. Borrowed. */
+json_t *helm_values_table(const json_t *v, const char *path);
+/* Deep merge of src into dst (later wins, lists replace). */
+void helm_values_merge(json_t *dst, const json_t *src);
+/* Parses one --set argument into vals. */
+int helm_values_set(json_t *vals, const char *arg, struct gd_err *);
+
+/* funcs.c and sprig.c: Helm's and Sprig's function tables */
+extern const struct gd_tmpl_func helm_sprig_funcs[];
+extern const struct gd_tmpl_func helm_sprig_more[];
+
+#define HELM_RENDER_MAGIC 0x68656c6dU
+#define HELM_ERR_START    "HELM_ERR_START"
+#define HELM_ERR_END      "HELM_ERR_END"
+
+/* What include and the rand functions need of the render in progress:
+ * the execution's ud (gd_tmpl_execute_ud). */
+struct helm_render {
+	unsigned magic;
+	json_t *included; /* name -> nesting count */
+	uint64_t rng; /* xorshift state for the rand* functions */
+};
+
+/* Helm's own functions (include, tpl, toYaml, ...). */
+extern const struct gd_tmpl_func helm_funcs[];
+/* Sprig's strval: how Sprig turns any value into a string. */
+void helm_strval(struct gd_buf *, const struct gd_tval *);
+/*
+ * v as plain data for the encoders: host objects (and markers of them
+ * inside maps and lists) replaced by their JSON form. A new reference.
+ */
+json_t *helm_plain(const struct gd_tval *v);
+/* toYaml: sigs.k8s.io/yaml Marshal without the final newline. */
+void helm_to_yaml(struct gd_buf *, const json_t *);
+
+/* objects.c: .Capabilities, .Files */
+struct gd_tmpl_obj *helm_caps_new(
+    const char *kube_version, const char *const *apis, size_t napis);
+struct gd_tmpl_obj *helm_files_obj_new(const struct helm_files *);
+
+#endif /* GITOPSD_HELM_INT_H */

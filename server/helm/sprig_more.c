@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The rest of the Sprig functions charts use: encoding/json as Go writes
+ * it (toJson, toPrettyJson, toRawJson), Masterminds semver constraints
+ * (semverCompare), regular expressions, float arithmetic, hashes and a
+ * few list and dict helpers.
+ *
+ * The hard part is fidelity in small things: Go's JSON writes 1.0 as 1,
+ * 1e21 as 1e+21 and escapes <, > and & (not in toRawJson); a prerelease
+ * version satisfies only constraints that carry a prerelease themselves
+ * (so charts write ">=1.19-0" to accept "v1.20.0-gke.1"). Regular
+ * expressions are POSIX extended ones, which cover what charts write
+ * but not every RE2 construct.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "helm_int.h"
+
+#define FN(name)                                                               \
+	static int name(struct gd_tval *out, struct gd_tmpl_call *c,           \
+	    struct gd_tval *a, size_t n, struct gd_err *err)
+
+/* --- encoding/json -----------------------------------------------------------
+ */
+
+static void
+json_go_float(struct gd_buf *b, double f)
+{
+	char buf[64];
+	int prec;
+	double a = fabs(f);
+
+	if (f == (double)(long long)f && a < 1e21) {
+		gd_buf_printf(b, "%.0f", f);
+		return;
+	}
+	/* shortest digits that read back, in Go's 'f' or 'e' form */
+	for (prec = 0; prec <= 40; prec++) {
+		if (a < 1e-6 || a >= 1e21)
+			snprintf(buf, sizeof(buf), "%.*e", prec, f);
+		else
+			snprintf(buf, sizeof(buf), "%.*f", prec, f);
+		if (strtod(buf, NULL) == f)
+			break;
+	}
+	if (a < 1e-6 || a >= 1e21) {
+		/* Go writes e-07, not e-007; and no "+" padding beyond two */
+		char *e = strchr(buf, 'e');
+
+		if (e != NULL && (e[2] == '0') && strlen(e + 2) > 2)
+			memmove(e + 2, e + 3, strlen(e + 3) + 1);
+	}
+	gd_buf_adds(b, buf);
+}
+
+static void
+json_go_string(struct gd_buf *b, const char *s, size_t n, bool html)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	gd_buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '"':
+			gd_buf_adds(b, "\\\"");
+			break;
+		case '\\':
+			gd_buf_adds(b, "\\\\");
+			break;
+		case '\n':
+			gd_buf_adds(b, "\\n");
+			break;
+		case '\r':
+			gd_buf_adds(b, "\\r");
+			break;
+		case '\t':
+			gd_buf_adds(b, "\\t");
+			break;
+		case '<':
+		case '>':
+		case '&':
+			if (html) {
+				gd_buf_printf(b, "\\u%04x", p[i]);
+				break;
+			}
+			gd_buf_addc(b, (char)p[i]);
+			break;
+		default:
+			if (p[i] < 0x20)
+				gd_buf_printf(b, "\\u%04x", p[i]);
+			else if (p[i] == 0xE2 && i + 2 < n &&
+			    p[i + 1] == 0x80 &&
+			    (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+				gd_buf_printf(
+				    b, "\\u%04x", 0x2000 + p[i + 2] - 0x80);
+				i += 2;
+			} else
+				gd_buf_addc(b, (char)p[i]);
+		}
+	}
+	gd_buf_addc(b, '"');
+}
+
+static void
+json_go_indent(struct gd_buf *b, int indent, int depth)
+{
+	int i;
+
+	if (indent <= 0)
+		return;
+	gd_buf_addc(b, '\n');
+	for (i = 0; i < indent * depth; i++)
+		gd_buf_addc(b, ' ');
+}
+
+/* json.Marshal (indent 0) or json.MarshalIndent(v, "", "  ") (indent 2). */
+static void
+json_go(struct gd_buf *b, const json_t *v, int indent, int depth, bool html)
+{
+	const char **keys;
+	size_t i, k;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (json_object_size(v) == 0) {
+			gd_buf_adds(b, "{}");
+			return;
+		}
+		keys = xcalloc(json_object_size(v) + 1, sizeof(*keys));
+		k = 0;
+		{
+			const char *key;
+			json_t *e;
+
+			json_object_foreach((json_t *)v, key, e) {
+				size_t j = k++;
+
+				while (j > 0 && strcmp(keys[j - 1], key) > 0) {
+					keys[j] = keys[j - 1];
+					j--;
+				}
+				keys[j] = key;
+			}
+		}
+		gd_buf_addc(b, '{');
+		for (i = 0; i < k; i++) {
+			if (i > 0)
+				gd_buf_addc(b, ',');
+			json_go_indent(b, indent, depth + 1);
+			json_go_string(b, keys[i], strlen(keys[i]), html);
+			gd_buf_adds(b, indent ? ": " : ":");
+			json_go(b, json_object_get(v, keys[i]), indent,
+			    depth + 1, html);
+		}
+		json_go_indent(b, indent, depth);
+		gd_buf_addc(b, '}');
+		free(keys);
+		return;
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0) {
+			gd_buf_adds(b, "[]");
+			return;
+		}
+		gd_buf_addc(b, '[');
+		for (i = 0; i < json_array_size(v); i++) {
+			if (i > 0)
+				gd_buf_addc(b, ',');
+			json_go_indent(b, indent, depth + 1);
+			json_go(
+			    b, json_array_get(v, i), indent, depth + 1, html);
+		}
+		json_go_indent(b, indent, depth);
+		gd_buf_addc(b, ']');
+		return;
+	case JSON_STRING:
+		json_go_string(
+		    b, json_string_value(v), json_string_length(v), html);
+		return;
+	case JSON_INTEGER:
+		gd_buf_printf(b, "%lld", (long long)json_integer_value(v));
+		return;
+	case JSON_REAL:
+		json_go_float(b, json_real_value(v));
+		return;
+	case JSON_TRUE:
+		gd_buf_adds(b, "true");
+		return;
+	case JSON_FALSE:
+		gd_buf_adds(b, "false");
+		return;
+	default:
+		gd_buf_adds(b, "null");
+	}
+}
+
+static int
+json_fn(struct gd_tval *out, const struct gd_tval *v, int indent, bool html)
+{
+	struct gd_buf b;
+
+	json_t *p = helm_plain(v);
+
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	json_go(&b, p, indent, 0, html);
+	json_decref(p);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+FN(f_to_json)
+{
+	(void)c, (void)n, (void)err;
+	return json_fn(out, &a[0], 0, true);
+}
+
+FN(f_to_pretty_json)
+{
+	(void)c, (void)n, (void)err;
+	return json_fn(out, &a[0], 2, true);
+}
+
+FN(f_to_raw_json)
+{
+	(void)c, (void)n, (void)err;
+	return json_fn(out, &a[0], 0, false);
+}
+
+/* --- semver (Masterminds v3) -------------------------------------------- */
+
+struct semver {
+	long long v[3];
+	int nparts; /* parts given; the rest are wildcards in constraints */
+	bool wild[3];
+	char pre[128];
+};
+
+static bool
+semver_parse(struct semver *s, const char *str, bool constraint)
+{
+	const char *p = str;
+	char *end;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	while (*p == ' ')
+		p++;
+	if (*p == 'v' || *p == 'V')
+		p++;
+	for (i = 0; i < 3; i++) {
+		if (constraint && (*p == 'x' || *p == 'X' || *p == '*')) {
+			s->wild[i] = true;
+			p++;
+		} else if (isdigit((unsigned char)*p)) {
+			s->v[i] = strtoll(p, &end, 10);
+			p = end;
+		} else if (i == 0)
+			return false;
+		else
+			break;
+		s->nparts++;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	for (i = s->nparts; i < 3; i++)
+		s->wild[i] = constraint;
+	if (*p == '-') {
+		size_t k = strcspn(p + 1, "+ ");
+
+		if (k == 0 || k >= sizeof(s->pre))
+			return false;
+		memcpy(s->pre, p + 1, k);
+		s->pre[k] = '\0';
+		p += 1 + k;
+	}
+	if (*p == '+')
+		p += 1 + strcspn(p + 1, " ");
+	while (*p == ' ')
+		p++;
+	return *p == '\0';
+}
+
+/* Prerelease order: numeric parts numerically, others as strings. */
+static int
+semver_cmp_pre(const char *a, const char *b)
+{
+	char *pa, *pb, *sa, *sb, *ta = xstrdup(a), *tb = xstrdup(b);
+	int r = 0;
+
+	if (*a == '\0' || *b == '\0') {
+		r = (*a == '\0') - (*b == '\0');
+		goto out;
+	}
+	sa = ta;
+	sb = tb;
+	for (;;) {
+		pa = strsep(&sa, ".");
+		pb = strsep(&sb, ".");
+		if (pa == NULL || pb == NULL) {
+			r = (pa != NULL) - (pb != NULL);
+			break;
+		}
+		if (isdigit((unsigned char)*pa) &&
+		    isdigit((unsigned char)*pb)) {
+			long long x = strtoll(pa, NULL, 10);
+			long long y = strtoll(pb, NULL, 10);
+
+			r = (x > y) - (x < y);
+		} else
+			r = strcmp(pa, pb);
+		if (r != 0) {
+			r = r < 0 ? -1 : 1;
+			break;
+		}
+	}
+out:
+	free(ta);
+	free(tb);
+	return r;
+}
+
+static int
+semver_cmp(const struct semver *a, const struct semver *b)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (a->v[i] != b->v[i])
+			return a->v[i] < b->v[i] ? -1 : 1;
+	return semver_cmp_pre(a->pre, b->pre);
+}
+
+/* One constraint ("op version") against v. */
+static int
+semver_check_one(const struct semver *v, const char *c, bool *ok)
+{
+	struct semver cv, lo, hi;
+	char op[3] = "";
+	int k = 0, cmp;
+
+	while (*c == ' ')
+		c++;
+	while (k < 2 && strchr("<>=!~^", *c) != NULL)
+		op[k++] = *c++;
+	op[k] = '\0';
+	if (!semver_parse(&cv, c, true))
+		return -1;
+	/* a prerelease only matches a constraint with a prerelease */
+	if (v->pre[0] != '\0' && cv.pre[0] == '\0') {
+		*ok = false;
+		return 0;
+	}
+	lo = cv;
+	hi = cv;
+	memset(hi.pre, 0, sizeof(hi.pre));
+	if (strcmp(op, "~") == 0 || strcmp(op, "~>") == 0 ||
+	    strcmp(op, "^") == 0 ||
+	    ((op[0] == '\0' || strcmp(op, "=") == 0) &&
+		(cv.wild[0] || cv.wild[1] || cv.wild[2]))) {
+		/* ranges: [lo, hi) */
+		int i, bump;
+
+		for (i = 0; i < 3; i++)
+			if (lo.wild[i])
+				lo.v[i] = 0;
+		if (op[0] == '^')
+			bump = cv.v[0] > 0 || cv.nparts == 1 ? 0 :
+			    cv.v[1] > 0 || cv.nparts == 2    ? 1 :
+							       2;
+		else if (op[0] == '~')
+			bump = cv.nparts == 1 ? 0 : 1;
+		else
+			bump = cv.wild[0] ? -1 : cv.wild[1] ? 0 : 1;
+		if (bump < 0) {
+			*ok = true;
+			return 0;
+		}
+		memset(hi.v, 0, sizeof(hi.v));
+		for (i = 0; i < bump; i++)
+			hi.v[i] = cv.v[i];
+		hi.v[bump] = cv.v[bump] + 1;
+		if (lo.pre[0] == '\0' && v->pre[0] != '\0')
+			memcpy(lo.pre, "0", 2);
+		*ok = semver_cmp(v, &lo) >= 0 && semver_cmp(v, &hi) < 0;
+		return 0;
+	}
+	if (cv.wild[1] || cv.wild[2]) {
+		int i;
+
+		for (i = 0; i < 3; i++)
+			if (cv.wild[i])
+				cv.v[i] = 0;
+	}
+	cmp = semver_cmp(v, &cv);
+	if (op[0] == '\0' || strcmp(op, "=") == 0 || strcmp(op, "==") == 0)
+		*ok = cmp == 0;
+	else if (strcmp(op, "!=") == 0)
+		*ok = cmp != 0;
+	else if (strcmp(op, ">") == 0)
+		*ok = cmp > 0;
+	else if (strcmp(op, ">=") == 0 || strcmp(op, "=>") == 0)
+		*ok = cmp >= 0;
+	else if (strcmp(op, "<") == 0)
+		*ok = cmp < 0;
+	else if (strcmp(op, "<=") == 0 || strcmp(op, "=<") == 0)
+		*ok = cmp <= 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+semver_check(
+    const char *constraint, const char *version, bool *ok, struct gd_err *err)
+{
+	struct semver v;
+	char *all = xstrdup(constraint), *save = all, *group, *g, *one;
+	bool gok;
+	int rc = 0;
+
+	*ok = false;
+	if (!semver_parse(&v, version, false)) {
+		free(all);
+		return gd_err_set(err, GD_EINVAL, "Invalid Semantic Version");
+	}
+	while (!*ok && (group = strsep(&save, "|")) != NULL) {
+		if (*group == '\0')
+			continue;
+		gok = true;
+		g = group;
+		while ((one = strsep(&g, ",")) != NULL) {
+			bool r = false;
+
+			while (*one == ' ')
+				one++;
+			if (*one == '\0')
+				continue;
+			if (semver_check_one(&v, one, &r) < 0) {
+				rc = gd_err_set(err, GD_EINVAL,
+				    "improper constraint: %s", constraint);
+				goto out;
+			}
+			gok = gok && r;
+		}
+		*ok = gok;
+	}
+out:
+	free(all);
+	return rc;
+}
+
+FN(f_semver_compare)
+{
+	bool ok;
+	int rc;
+
+	(void)c, (void)n;
+	if ((rc = semver_check(json_string_value(a[0].j),
+		 json_string_value(a[1].j), &ok, err)) < 0)
+		return rc;
+	*out = gd_tval_json(json_boolean(ok));
+	return 0;
+}
+
+/* --- regular expressions ----------------------------------------------------
+ */
+
+FN(f_regex_match)
+{
+	regex_t re;
+	bool m = false;
+
+	(void)c, (void)n, (void)err;
+	if (regcomp(&re, json_string_value(a[0].j), REG_EXTENDED | REG_NOSUB) ==
+	    0) {
+		m = regexec(&re, json_string_value(a[1].j), 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	*out = gd_tval_json(json_boolean(m));
+	return 0;
+}
+
+static int
+regex_replace(
+    struct gd_tval *out, struct gd_tval *a, bool literal, struct gd_err *err)
+{
+	const char *s = json_string_value(a[1].j),
+		   *r = json_string_value(a[2].j);
+	regmatch_t m[10];
+	struct gd_buf b;
+	regex_t re;
+	size_t i;
+	int e;
+
+	if ((e = regcomp(&re, json_string_value(a[0].j), REG_EXTENDED)) != 0)
+		return gd_err_set(err, GD_EINVAL,
+		    "regexp: Compile(%s): error parsing regexp",
+		    json_string_value(a[0].j));
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	while (*s != '\0' && regexec(&re, s, 10, m, 0) == 0) {
+		gd_buf_add(&b, s, (size_t)m[0].rm_so);
+		for (i = 0; r[i] != '\0'; i++) {
+			int g = -1;
+			size_t l = 0;
+
+			if (!literal && r[i] == '$' && r[i + 1] == '{' &&
+			    isdigit((unsigned char)r[i + 2]) && r[i + 3] == '}')
+				g = r[i + 2] - '0', l = 3;
+			else if (!literal && r[i] == '$' &&
+			    isdigit((unsigned char)r[i + 1]))
+				g = r[i + 1] - '0', l = 1;
+			if (g >= 0) {
+				if (m[g].rm_so >= 0)
+					gd_buf_add(&b, s + m[g].rm_so,
+					    (size_t)(m[g].rm_eo - m[g].rm_so));
+				i += l;
+			} else
+				gd_buf_addc(&b, r[i]);
+		}
+		if (m[0].rm_eo == 0) {
+			gd_buf_addc(&b, *s);
+			s++;
+		} else
+			s += m[0].rm_eo;
+	}
+	gd_buf_adds(&b, s);
+	regfree(&re);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+FN(f_regex_replace_all)
+{
+	(void)c, (void)n;
+	return regex_replace(out, a, false, err);
+}
+
+FN(f_regex_replace_literal)
+{
+	(void)c, (void)n;
+	return regex_replace(out, a, true, err);
+}
+
+/* --- numbers, hashes, lists --------------------------------------------------
+ */
+
+static double
+more_float(const struct gd_tval *v)
+{
+	if (v->o != NULL || v->j == NULL)
+		return 0;
+	if (json_is_number(v->j))
+		return json_number_value(v->j);
+	if (json_is_string(v->j))
+		return strtod(json_string_value(v->j), NULL);
+	return json_is_true(v->j) ? 1 : 0;
+}
+
+static int
+more_floats(struct gd_tval *out, struct gd_tval *a, size_t n, char op)
+{
+	double r = n > 0 ? more_float(&a[0]) : 0, x;
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		x = more_float(&a[i]);
+		r = op == '+' ? r + x :
+		    op == '-' ? r - x :
+		    op == '*' ? r * x :
+				r / x;
+	}
+	/* Sprig goes through shopspring/decimal: drop binary noise */
+	if (isfinite(r)) {
+		char buf[40];
+
+		snprintf(buf, sizeof(buf), "%.15g", r);
+		r = strtod(buf, NULL);
+	}
+	*out = gd_tval_json(json_real(r));
+	return 0;
+}
+
+FN(f_addf)
+{
+	(void)c, (void)err;
+	return more_floats(out, a, n, '+');
+}
+
+FN(f_subf)
+{
+	(void)c, (void)err;
+	return more_floats(out, a, n, '-');
+}
+
+FN(f_mulf)
+{
+	(void)c, (void)err;
+	return more_floats(out, a, n, '*');
+}
+
+FN(f_divf)
+{
+	(void)c, (void)err;
+	return more_floats(out, a, n, '/');
+}
+
+FN(f_atoi)
+{
+	const char *s = json_string_value(a[0].j);
+	char *end;
+	long long v;
+
+	(void)c, (void)n, (void)err;
+	v = strtoll(s, &end, 10);
+	*out = gd_tval_json(json_integer(*s != '\0' && *end == '\0' ? v : 0));
+	return 0;
+}
+
+static void
+more_hex(struct gd_tval *out, const unsigned char *h, size_t n)
+{
+	char s[2 * crypto_hash_sha512_BYTES + 1];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(s + 2 * i, 3, "%02x", h[i]);
+	*out = gd_tval_json(json_stringn(s, 2 * n));
+}
+
+FN(f_sha256sum)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	(void)c, (void)n, (void)err;
+	crypto_hash_sha256(h, (const unsigned char *)json_string_value(a[0].j),
+	    json_string_length(a[0].j));
+	more_hex(out, h, sizeof(h));
+	return 0;
+}
+
+FN(f_sha512sum)
+{
+	unsigned char h[crypto_hash_sha512_BYTES];
+
+	(void)c, (void)n, (void)err;
+	crypto_hash_sha512(h, (const unsigned char *)json_string_value(a[0].j),
+	    json_string_length(a[0].j));
+	more_hex(out, h, sizeof(h));
+	return 0;
+}
+
+FN(f_pluck)
+{
+	json_t *l = json_array(), *v;
+	size_t i;
+
+	(void)c, (void)err;
+	for (i = 1; i < n; i++)
+		if (json_is_object(a[i].j) &&
+		    (v = json_object_get(a[i].j, json_string_value(a[0].j))) !=
+			NULL)
+			json_array_append(l, v);
+	*out = gd_tval_json(l);
+	return 0;
+}
+
+FN(f_without)
+{
+	json_t *l = json_array();
+	size_t i, k;
+
+	(void)c, (void)err;
+	if (!json_is_array(a[0].j))
+		return gd_err_set(err, GD_EINVAL,
+		    "Cannot find without on type %s", gd_tval_typename(&a[0]));
+	for (i = 0; i < json_array_size(a[0].j); i++) {
+		for (k = 1; k < n; k++)
+			if (a[k].j != NULL &&
+			    json_equal(json_array_get(a[0].j, i), a[k].j))
+				break;
+		if (k == n)
+			json_array_append(l, json_array_get(a[0].j, i));
+	}
+	*out = gd_tval_json(l);
+	return 0;
+}
+
+FN(f_concat)
+{
+	json_t *l = json_array();
+	size_t i;
+
+	(void)c, (void)err;
+	for (i = 0; i < n; i++) {
+		if (!json_is_array(a[i].j)) {
+			json_decref(l);
+			return gd_err_set(err, GD_EINVAL,
+			    "Cannot concat type %s as list",
+			    gd_tval_typename(&a[i]));
+		}
+		json_array_extend(l, a[i].j);
+	}
+	*out = gd_tval_json(l);
+	return 0;
+}
+
+FN(f_reverse)
+{
+	json_t *l = json_array();
+	size_t i, k;
+
+	(void)c, (void)n;
+	if (!json_is_array(a[0].j))
+		return gd_err_set(err, GD_EINVAL,
+		    "Cannot find reverse on type %s", gd_tval_typename(&a[0]));
+	k = json_array_size(a[0].j);
+	for (i = 0; i < k; i++)
+		json_array_append(l, json_array_get(a[0].j, k - 1 - i));
+	*out = gd_tval_json(l);
+	return 0;
+}
+
+const struct gd_tmpl_func helm_sprig_more[] = {
+	{ "addf", f_addf, "v*", NULL },
+	{ "atoi", f_atoi, "s", NULL },
+	{ "concat", f_concat, "v*", NULL },
+	{ "divf", f_divf, "vv*", NULL },
+	{ "mulf", f_mulf, "vv*", NULL },
+	{ "pluck", f_pluck, "sv*", NULL },
+	{ "regexMatch", f_regex_match, "ss", NULL },
+	{ "regexReplaceAll", f_regex_replace_all, "sss", NULL },
+	{ "regexReplaceAllLiteral", f_regex_replace_literal, "sss", NULL },
+	{ "reverse", f_reverse, "v", NULL },
+	{ "semverCompare", f_semver_compare, "ss", NULL },
+	{ "sha256sum", f_sha256sum, "s", NULL },
+	{ "sha512sum", f_sha512sum, "s", NULL },
+	{ "subf", f_subf, "vv*", NULL },
+	{ "toJson", f_to_json, "v", NULL },
+	{ "toPrettyJson", f_to_pretty_json, "v", NULL },
+	{ "toRawJson", f_to_raw_json, "v", NULL },
+	{ "mustToJson", f_to_json, "v", NULL },
+	{ "mustToPrettyJson", f_to_pretty_json, "v", NULL },
+	{ "mustToRawJson", f_to_raw_json, "v", NULL },
+	{ "without", f_without, "vv*", NULL },
+	{ NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * helm tests. The conformance cases are helm's own: each renders a chart
+ * of ../shared/conformance/helm with the flags helm's test used and must
+ * print the golden byte for byte (errors included, as "Error: ..."). The
+ * probe vectors are Sprig and Helm functions as Go ran them. The rest pin
+ * values handling and the limits a hostile chart meets.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gitopsd/core.h"
+#include "gitopsd/helm.h"
+#include "gitopsd/ydoc.h"
+#include "../../server/helm/helm_int.h"
+
+static const char *
+shared(void)
+{
+	const char *s = getenv("GD_SHARED");
+
+	return s != NULL ? s : "../shared";
+}
+
+/* --- conformance ------------------------------------------------------------
+ */
+
+struct conf_case {
+	const char *golden; /* under golden/ */
+	const char *chart; /* under the conformance dir */
+	const char *name;
+	const char *ns;
+	const char *kube;
+	const char *files[2];
+	const char *sets[4];
+	const char *apis[2];
+	const char *show[3];
+	bool crds, skip_tests;
+};
+
+static const struct conf_case conf_cases[] = {
+	{ .golden = "v3/template.txt", .chart = "charts/subchart" },
+	{ .golden = "v3/template-set.txt",
+	    .chart = "charts/subchart",
+	    .sets = { "service.name=apache" } },
+	{ .golden = "v3/template-values-files.txt",
+	    .chart = "charts/subchart",
+	    .files = { "charts/subchart/charts/subchartA/values.yaml" } },
+	{ .golden = "v3/template-name-template.txt",
+	    .chart = "charts/subchart",
+	    .name = "foobar-ywjj-baz" },
+	{ .golden = "v3/template-with-kube-version.txt",
+	    .chart = "charts/subchart",
+	    .kube = "1.16.0" },
+	{ .golden = "v3/template-with-api-version.txt",
+	    .chart = "charts/subchart",
+	    .apis = { "helm.k8s.io/test" } },
+	{ .golden = "v3/template-with-crds.txt",
+	    .chart = "charts/subchart",
+	    .crds = true },
+	{ .golden = "v3/template-show-only-one.txt",
+	    .chart = "charts/subchart",
+	    .show = { "templates/service.yaml" } },
+	{ .golden = "v3/template-show-only-multiple.txt",
+	    .chart = "charts/subchart",
+	    .show = { "templates/service.yaml",
+		"charts/subcharta/templates/service.yaml" } },
+	{ .golden = "v3/template-show-only-glob.txt",
+	    .chart = "charts/subchart",
+	    .show = { "templates/subdir/role*" } },
+	{ .golden = "v3/template-skip-tests.txt",
+	    .chart = "charts/subchart",
+	    .skip_tests = true },
+	{ .golden = "v3/template-subchart-cm.txt",
+	    .chart = "charts/subchart",
+	    .sets = { "configmap.enabled=true", "subchartb.enabled=true" } },
+	{ .golden = "v3/template-subchart-cm-set.txt",
+	    .chart = "charts/subchart",
+	    .sets = { "configmap.enabled=true", "subchartb.enabled=true",
+		"configmap.value=baz" } },
+	{ .golden = "v3/template-subchart-cm-set-file.txt",
+	    .chart = "charts/subchart",
+	    .files = { "charts/subchart/extra_values.yaml" } },
+	{ .golden = "v3/issue-9027.txt", .chart = "charts/issue-9027" },
+	{ .golden = "v3/object-order.txt", .chart = "charts/object-order" },
+	{ .golden = "v3/template-chart-with-template-lib-dep.txt",
+	    .chart = "charts/chart-with-template-lib-dep" },
+	{ .golden = "v3/template-chart-with-template-lib-archive-dep.txt",
+	    .chart = "charts/chart-with-template-lib-archive-dep" },
+	{ .golden = "v3/template-lib-chart.txt", .chart = "charts/lib-chart" },
+	{ .golden = "v3/template-chart-bad-type.txt",
+	    .chart = "charts/chart-bad-type" },
+	{ .golden = "v3/template-with-invalid-yaml.txt",
+	    .chart = "charts/chart-with-template-with-invalid-yaml" },
+	{ .golden = "derived/scaffold-default.txt",
+	    .chart = "charts/scaffold" },
+	{ .golden = "derived/scaffold-all-enabled.txt",
+	    .chart = "charts/scaffold",
+	    .name = "my-release",
+	    .ns = "demo",
+	    .files = { "values/scaffold-all-enabled.yaml" } },
+	{ .golden = "derived/scaffold-set.txt",
+	    .chart = "charts/scaffold",
+	    .name = "scaffold-prod",
+	    .ns = "prod",
+	    .sets = { "serviceAccount.create=false,service.type=NodePort,"
+		      "replicaCount=3,image.tag=stable" } },
+};
+
+static size_t
+count(const char *const *v, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && v[n] != NULL)
+		n++;
+	return n;
+}
+
+/* What `helm template` prints for the case, on stdout or stderr. */
+static void
+conf_render(struct gd_buf *out, const struct conf_case *c, char **notes)
+{
+	char chart[4096], files[2][4096];
+	const char *fv[2];
+	struct gd_helm_chart *ch = NULL;
+	struct gd_helm_result res = { 0 };
+	struct gd_helm_opts o = { 0 };
+	struct gd_err err = { 0 };
+	json_t *vals = NULL;
+	size_t i, nf = count(c->files, 2);
+
+	snprintf(
+	    chart, sizeof(chart), "%s/conformance/helm/%s", shared(), c->chart);
+	for (i = 0; i < nf; i++) {
+		snprintf(files[i], sizeof(files[i]), "%s/conformance/helm/%s",
+		    shared(), c->files[i]);
+		fv[i] = files[i];
+	}
+	o.release_name = c->name;
+	o.ns = c->ns;
+	o.kube_version = c->kube;
+	o.api_versions = c->apis;
+	o.napi_versions = count(c->apis, 2);
+	o.show_only = c->show;
+	o.nshow_only = count(c->show, 3);
+	o.include_crds = c->crds;
+	o.skip_tests = c->skip_tests;
+	if (gd_helm_chart_load(&ch, chart, &err) < 0 ||
+	    gd_helm_values_build(
+		&vals, fv, nf, c->sets, count(c->sets, 4), &err) < 0 ||
+	    gd_helm_render(&res, ch, vals, &o, &err) < 0) {
+		gd_buf_printf(out, "Error: %s\n", err.msg);
+		if (strncmp(err.msg, "YAML parse error", 16) == 0)
+			gd_buf_adds(out,
+			    "\nUse --debug flag to render out invalid YAML\n");
+	} else {
+		gd_buf_adds(out, res.text);
+		if (notes != NULL && res.notes != NULL)
+			*notes = xstrdup(res.notes);
+	}
+	gd_helm_result_dispose(&res);
+	gd_helm_chart_free(ch);
+	json_decref(vals);
+}
+
+static void
+test_helm__conformance_goldens(void **state)
+{
+	char path[4096];
+	struct gd_buf out, want;
+	struct gd_err err = { 0 };
+	size_t i, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(conf_cases) / sizeof(conf_cases[0]); i++) {
+		gd_buf_init(&out);
+		gd_buf_init(&want);
+		gd_buf_add(&out, "", 0);
+		snprintf(path, sizeof(path), "%s/conformance/helm/golden/%s",
+		    shared(), conf_cases[i].golden);
+		if (gd_buf_read_file(&want, path, 0, &err) < 0)
+			fail_msg("%s", err.msg);
+		conf_render(&out, &conf_cases[i], NULL);
+		if (out.len != want.len ||
+		    memcmp(out.data, want.data, out.len)) {
+			printf("golden %s differs:\n%s\n", conf_cases[i].golden,
+			    out.data);
+			bad++;
+		}
+		gd_buf_dispose(&out);
+		gd_buf_dispose(&want);
+	}
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_helm__scaffold_notes(void **state)
+{
+	static const struct {
+		size_t cas;
+		const char *golden;
+	} notes[] = {
+		{ 21, "derived/scaffold-default.NOTES.txt" },
+		{ 22, "derived/scaffold-all-enabled.NOTES.txt" },
+		{ 23, "derived/scaffold-set.NOTES.txt" },
+	};
+	char path[4096], *got;
+	struct gd_buf out, want;
+	struct gd_err err = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		got = NULL;
+		gd_buf_init(&out);
+		gd_buf_init(&want);
+		snprintf(path, sizeof(path), "%s/conformance/helm/golden/%s",
+		    shared(), notes[i].golden);
+		assert_int_equal(gd_buf_read_file(&want, path, 0, &err), 0);
+		conf_render(&out, &conf_cases[notes[i].cas], &got);
+		assert_non_null(got);
+		assert_string_equal(got, want.data);
+		free(got);
+		gd_buf_dispose(&out);
+		gd_buf_dispose(&want);
+	}
+}
+
+/* --- functions: Go's own results --------------------------------------------
+ */
+
+static void
+test_helm__probe_vectors_match_sprig(void **state)
+{
+	char path[4096];
+	struct helm_render r = { .magic = HELM_RENDER_MAGIC, .rng = 1 };
+	struct gd_err err = { 0 };
+	struct gd_buf vb;
+	json_t *vals = NULL, *v;
+	FILE *f;
+	char line[8192];
+	size_t n = 0, bad = 0;
+
+	(void)state;
+	r.included = json_object();
+	snprintf(path, sizeof(path),
+	    "%s/conformance/helm/functions/probe-values.yaml", shared());
+	gd_buf_init(&vb);
+	assert_int_equal(gd_buf_read_file(&vb, path, 0, &err), 0);
+	/*
+	 * "yes: yes" and "on: on" are both the key true; sigs.k8s.io/yaml
+	 * keeps the last, ydoc refuses the duplicate. Both values are true.
+	 */
+	{
+		char *on = strstr(vb.data, "\non: on\n");
+
+		if (on != NULL)
+			memcpy(on + 1, "#n", 2);
+	}
+	if (gd_ydoc_load_one(&vals, vb.data, vb.len, "probe", &err) < 0)
+		fail_msg("%s", err.msg);
+	helm_values_floats(vals);
+	snprintf(path, sizeof(path),
+	    "%s/conformance/helm/functions/probe-vectors.jsonl", shared());
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct gd_tmpl_set *set = gd_tmpl_set_new("t", NULL);
+		struct gd_tval top = gd_tval_json(json_incref(vals));
+		const char *tpl, *want, *werr;
+		struct gd_buf out;
+		int rc;
+
+		v = json_loads(line, 0, NULL);
+		assert_non_null(v);
+		tpl = json_string_value(json_object_get(v, "tpl"));
+		want = json_string_value(json_object_get(v, "out"));
+		werr = json_string_value(json_object_get(v, "err"));
+		gd_tmpl_set_missingkey(set, GD_TMPL_MISSING_ZERO);
+		gd_tmpl_set_funcs(set, helm_sprig_funcs);
+		gd_tmpl_set_funcs(set, helm_sprig_more);
+		gd_tmpl_set_funcs(set, helm_funcs);
+		gd_buf_init(&out);
+		gd_buf_add(&out, "", 0);
+		gd_err_clear(&err);
+		rc = gd_tmpl_parse(set, "t", tpl, strlen(tpl), &err);
+		if (rc == 0)
+			rc = gd_tmpl_execute_ud(&out, set, "t", &top, &r, &err);
+		if (werr != NULL ? (rc == 0 || strcmp(err.msg, werr) != 0) :
+				   (rc != 0 || strcmp(out.data, want) != 0)) {
+			printf("probe %s\n  want: %s\n   got: %s\n", tpl,
+			    werr ? werr : want, rc ? err.msg : out.data);
+			bad++;
+		}
+		n++;
+		gd_buf_dispose(&out);
+		gd_tval_dispose(&top);
+		gd_tmpl_set_free(set);
+		json_decref(v);
+	}
+	fclose(f);
+	printf("probe vectors: %zu, %zu differ\n", n, bad);
+	json_decref(vals);
+	json_decref(r.included);
+	gd_buf_dispose(&vb);
+	assert_int_equal(bad, 0);
+}
+
+/*
+ * Sprig and Helm functions on the oracle's top object, as a chart's
+ * NOTES.txt: the Go results are in tests/fixtures/helm/sprig_corpus.json.
+ */
+static void
+test_helm__sprig_corpus_matches_go(void **state)
+{
+	const char *src = getenv("GD_SRCDIR");
+	struct helm_render r = { .magic = HELM_RENDER_MAGIC, .rng = 1 };
+	struct gd_tmpl_obj *caps = helm_caps_new("v1.20.0", NULL, 0);
+	char path[4096];
+	struct gd_err err = { 0 };
+	json_error_t jerr;
+	json_t *corpus, *c;
+	size_t i, bad = 0;
+
+	(void)state;
+	r.included = json_object();
+	snprintf(path, sizeof(path), "%s/tests/fixtures/helm/sprig_corpus.json",
+	    src != NULL ? src : ".");
+	if ((corpus = json_load_file(path, 0, &jerr)) == NULL)
+		fail_msg("%s: %s", path, jerr.text);
+	json_array_foreach(corpus, i, c) {
+		const char *name =
+		    json_string_value(json_object_get(c, "name"));
+		const char *text =
+		    json_string_value(json_object_get(c, "tmpl"));
+		const char *yv =
+		    json_string_value(json_object_get(c, "values"));
+		const char *want = json_string_value(json_object_get(c, "out"));
+		const char *werr = json_string_value(json_object_get(c, "err"));
+		struct gd_tmpl_set *set = gd_tmpl_set_new("gotpl", NULL);
+		const char *tn = "c/templates/NOTES.txt";
+		json_t *vals = NULL, *top;
+		struct gd_tval t;
+		struct gd_buf out;
+		char *p;
+		int rc;
+
+		gd_err_clear(&err);
+		if (yv == NULL ||
+		    gd_ydoc_load_one(&vals, yv, strlen(yv), "v", &err) < 0 ||
+		    !json_is_object(vals)) {
+			json_decref(vals);
+			vals = json_object();
+		}
+		helm_values_floats(vals);
+		top = json_pack("{s:o, s:{s:s, s:s, s:b, s:b, s:i, s:s}, "
+				"s:{s:s, s:s}, s:{s:s, s:s, s:s, s:b, s:s}}",
+		    "Values", vals, "Release", "Name", "release-name",
+		    "Namespace", "default", "IsUpgrade", 0, "IsInstall", 1,
+		    "Revision", 1, "Service", "Helm", "Template", "Name", tn,
+		    "BasePath", "c/templates", "Chart", "Name", "c", "Version",
+		    "0.1.0", "AppVersion", "", "IsRoot", 1, "Description", "");
+		json_object_set_new(
+		    top, "Capabilities", gd_tmpl_obj_json(caps));
+		t = gd_tval_json(top);
+		gd_tmpl_set_missingkey(set, GD_TMPL_MISSING_ZERO);
+		gd_tmpl_set_funcs(set, helm_sprig_funcs);
+		gd_tmpl_set_funcs(set, helm_sprig_more);
+		gd_tmpl_set_funcs(set, helm_funcs);
+		gd_buf_init(&out);
+		gd_buf_add(&out, "", 0);
+		rc = gd_tmpl_parse(set, tn, text, strlen(text), &err);
+		if (rc == 0)
+			rc = gd_tmpl_execute_ud(&out, set, tn, &t, &r, &err);
+		/* required/fail carry Helm's markers; the oracle has none */
+		while ((p = strstr(err.msg, HELM_ERR_START)) != NULL)
+			memmove(p, p + strlen(HELM_ERR_START),
+			    strlen(p + strlen(HELM_ERR_START)) + 1);
+		if ((p = strstr(err.msg, HELM_ERR_END)) != NULL)
+			*p = '\0';
+		while ((p = strstr(out.data, "<no value>")) != NULL) {
+			memmove(p, p + 10, strlen(p + 10) + 1);
+			out.len -= 10;
+		}
+		if (werr != NULL ? (rc == 0 || strcmp(err.msg, werr) != 0) :
+				   (rc != 0 || strcmp(out.data, want) != 0)) {
+			printf("sprig %s: %s\n  want: %s\n   got: %s\n", name,
+			    text, werr ? werr : want, rc ? err.msg : out.data);
+			bad++;
+		}
+		gd_buf_dispose(&out);
+		gd_tval_dispose(&t);
+		gd_tmpl_set_free(set);
+	}
+	printf("sprig corpus: %zu cases, %zu differ from Go\n",
+	    json_array_size(corpus), bad);
+	json_decref(corpus);
+	json_decref(r.included);
+	gd_tmpl_obj_unref(caps);
+	assert_int_equal(bad, 0);
+}
+
+/* --- values ------------------------------------------------------------------
+ */
+
+static void
+test_helm__set_values_are_typed_like_strvals(void **state)
+{
+	const char *sets[] = { "a=1,b=01,c=true,d=null,e=1.5,f.g=x",
+		"h\\.i=y" };
+	struct gd_err err = { 0 };
+	json_t *v = NULL;
+
+	(void)state;
+	assert_int_equal(gd_helm_values_build(&v, NULL, 0, sets, 2, &err), 0);
+	assert_true(json_is_integer(json_object_get(v, "a")));
+	assert_string_equal(json_string_value(json_object_get(v, "b")), "01");
+	assert_true(json_is_true(json_object_get(v, "c")));
+	assert_true(json_is_null(json_object_get(v, "d")));
+	assert_string_equal(json_string_value(json_object_get(v, "e")), "1.5");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(v, "f"), "g")),
+	    "x");
+	assert_string_equal(json_string_value(json_object_get(v, "h.i")), "y");
+	json_decref(v);
+}
+
+/* A chart in a temporary folder: files as name, text pairs. */
+static char *
+make_chart(const char *const *files)
+{
+	char tmpl[] = "/tmp/gd-helm-XXXXXX", *dir, *p = NULL, *slash;
+	struct gd_err err = { 0 };
+	FILE *f;
+	size_t i;
+
+	dir = xstrdup(mkdtemp(tmpl));
+	for (i = 0; files[i] != NULL; i += 2) {
+		xasprintf(&p, "%s/%s", dir, files[i]);
+		slash = strrchr(p, '/');
+		*slash = '\0';
+		assert_int_equal(gd_path_mkdirs(p, &err), 0);
+		*slash = '/';
+		assert_non_null(f = fopen(p, "w"));
+		fputs(files[i + 1], f);
+		fclose(f);
+		free(p);
+	}
+	return dir;
+}
+
+static void
+rm_chart(char *dir, const char *const *files)
+{
+	char *cmd = NULL;
+
+	(void)files;
+	/* every path is under the mkdtemp folder made above */
+	xasprintf(&cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+static int
+render_dir(struct gd_helm_result *res, const char *dir, struct gd_err *err)
+{
+	struct gd_helm_chart *ch = NULL;
+	struct gd_helm_opts o = { .seed = 42 };
+	int rc;
+
+	if ((rc = gd_helm_chart_load(&ch, dir, err)) == 0)
+		rc = gd_helm_render(res, ch, NULL, &o, err);
+	gd_helm_chart_free(ch);
+	return rc;
+}
+
+static void
+test_helm__recursive_include_stops_with_an_error(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: loop\nversion: 1.0.0\n",
+		"templates/cm.yaml",
+		"{{ define \"x\" }}{{ include \"x\" . }}{{ end }}"
+		"{{ include \"x\" . }}",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+
+	(void)state;
+	assert_int_not_equal(render_dir(&res, dir, &err), 0);
+	assert_non_null(strstr(err.msg, "loop/templates/cm.yaml"));
+	rm_chart(dir, files);
+}
+
+static void
+test_helm__required_and_fail_read_as_helm_prints_them(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: req\nversion: 1.0.0\n",
+		"templates/cm.yaml",
+		"a: {{ required \"set .Values.x, please\" .Values.x }}", NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+
+	(void)state;
+	assert_int_not_equal(render_dir(&res, dir, &err), 0);
+	assert_string_equal(err.msg,
+	    "execution error at (req/templates/cm.yaml:1:6): set .Values.x, "
+	    "please");
+	rm_chart(dir, files);
+}
+
+static void
+test_helm__objects_are_parsed_and_hooks_follow(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: obj\nversion: 1.0.0\n", "values.yaml",
+		"replicas: 3\n", "templates/a.yaml",
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  "
+		"annotations:\n    helm.sh/hook: pre-install\n---\n"
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n"
+		"spec:\n  replicas: {{ .Values.replicas }}\n"
+		"---\n# only a comment\n---\n\n"
+		"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	json_t *o;
+
+	(void)state;
+	if (render_dir(&res, dir, &err) != 0)
+		fail_msg("%s", err.msg);
+	/* Namespace first by install order, the comment-only doc kept
+	 * after the known kinds, the hook last */
+	assert_int_equal(json_array_size(res.objects), 4);
+	o = json_array_get(res.objects, 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "kind")), "Namespace");
+	assert_true(json_is_null(json_array_get(res.objects, 2)));
+	o = json_array_get(res.objects, 1);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(o, "spec"), "replicas")),
+	    3);
+	o = json_array_get(res.objects, 3);
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "kind")), "Pod");
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+}
+
+static void
+test_helm__dependency_alias_renames_and_conditions_apply(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n"
+		"- name: db\n  version: 1.0.0\n  alias: main\n"
+		"- name: db\n  version: 1.0.0\n  alias: replica\n"
+		"  condition: replica.enabled\n",
+		"values.yaml", "main:\n  size: 5\nreplica:\n  enabled: false\n",
+		"charts/db/Chart.yaml",
+		"apiVersion: v2\nname: db\nversion: 1.0.0\n",
+		"charts/db/values.yaml", "size: 1\n",
+		"charts/db/templates/cm.yaml",
+		"kind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}\n"
+		"data:\n  size: \"{{ .Values.size }}\"\n"
+		"  tpl: {{ .Template.Name }}\n",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+
+	(void)state;
+	if (render_dir(&res, dir, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(res.text,
+	    "---\n# Source: top/charts/main/templates/cm.yaml\n"
+	    "kind: ConfigMap\nmetadata:\n  name: main\ndata:\n"
+	    "  size: \"5\"\n  tpl: top/charts/main/templates/cm.yaml\n");
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+}
+
+static void
+test_helm__import_values_lose_to_the_parent(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n"
+		"- name: child\n  version: 1.0.0\n  import-values:\n"
+		"  - data\n  - child: info\n    parent: fromchild\n",
+		"values.yaml", "x: 9\nfromchild:\n  z: 3\n",
+		"charts/child/Chart.yaml",
+		"apiVersion: v2\nname: child\nversion: 1.0.0\n",
+		"charts/child/values.yaml",
+		"exports:\n  data:\n    x: 1\n    w: 4\ninfo:\n  q: 2\n  z: "
+		"0\n",
+		"templates/cm.yaml",
+		"v: {{ .Values.x }} {{ .Values.w }} {{ .Values.fromchild.q }} "
+		"{{ .Values.fromchild.z }}\n",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+
+	(void)state;
+	if (render_dir(&res, dir, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(
+	    res.text, "---\n# Source: top/templates/cm.yaml\nv: 9 4 2 3\n");
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_helm__conformance_goldens),
+		cmocka_unit_test(test_helm__scaffold_notes),
+		cmocka_unit_test(test_helm__probe_vectors_match_sprig),
+		cmocka_unit_test(test_helm__sprig_corpus_matches_go),
+		cmocka_unit_test(test_helm__set_values_are_typed_like_strvals),
+		cmocka_unit_test(
+		    test_helm__recursive_include_stops_with_an_error),
+		cmocka_unit_test(
+		    test_helm__required_and_fail_read_as_helm_prints_them),
+		cmocka_unit_test(
+		    test_helm__objects_are_parsed_and_hooks_follow),
+		cmocka_unit_test(
+		    test_helm__dependency_alias_renames_and_conditions_apply),
+		cmocka_unit_test(test_helm__import_values_lose_to_the_parent),
+	};
+
+	gd_core_init_json();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
