@@ -54,6 +54,9 @@ struct gd_conf {
 		char *kubeconfig; /* NULL: $KUBECONFIG, ~/.kube/config */
 		char *context;
 		bool in_cluster;
+		long qps; /* client-side rate limit, requests/s */
+		long burst;
+		char *incluster_dir; /* NULL: the pod's service account */
 	} cluster;
 
 	struct gd_conf_user *users;

@@ -108,6 +108,17 @@ static const struct conf_key conf_cluster_keys[] = {
 	    false },
 	{ "in_cluster", CONF_BOOL, offsetof(struct gd_conf, cluster.in_cluster),
 	    "false", "use the pod's service account", 0, 0, NULL, 0, 0, false },
+	{ "qps", CONF_INT, offsetof(struct gd_conf, cluster.qps), "50",
+	    "requests per second to the API server", 1, 100000, NULL, 0, 0,
+	    false },
+	{ "burst", CONF_INT, offsetof(struct gd_conf, cluster.burst), "100",
+	    "requests allowed at once above qps", 1, 100000, NULL, 0, 0,
+	    false },
+	{ "incluster_dir", CONF_PATH,
+	    offsetof(struct gd_conf, cluster.incluster_dir), NULL,
+	    "service account folder (default: "
+	    "/var/run/secrets/kubernetes.io/serviceaccount)",
+	    0, 0, NULL, 0, 0, false },
 	CONF_END
 };
 
