@@ -53,6 +53,7 @@ struct gd_helm_opts {
 	size_t nshow_only;
 	const struct gd_tmpl_limits *limits; /* NULL: tmpl's defaults */
 	uint64_t seed; /* rand* and uuidv4; 0 seeds from the system */
+	int64_t now; /* what now returns, Unix seconds; 0: the clock */
 };
 
 struct gd_helm_result {

@@ -82,6 +82,17 @@ int helm_values_set(json_t *vals, const char *arg, struct gd_err *);
 /* funcs.c and sprig.c: Helm's and Sprig's function tables */
 extern const struct gd_tmpl_func helm_sprig_funcs[];
 extern const struct gd_tmpl_func helm_sprig_more[];
+/* sprig_text.c: case conversions, regexFind*, seq, paths, sha1sum */
+extern const struct gd_tmpl_func helm_sprig_text[];
+/* sprig_url.c: urlParse, urlJoin */
+extern const struct gd_tmpl_func helm_sprig_url[];
+/* sprig_time.c: duration, durationRound */
+extern const struct gd_tmpl_func helm_sprig_time[];
+/* sprig_crypto.c: bcrypt, htpasswd */
+extern const struct gd_tmpl_func helm_sprig_crypto[];
+/* sprig_x509.c (GnuTLS): genPrivateKey, genCA, genSelfSignedCert,
+ * genSignedCert, encryptAES, decryptAES */
+extern const struct gd_tmpl_func helm_sprig_x509[];
 
 #define HELM_RENDER_MAGIC 0x68656c6dU
 #define HELM_ERR_START    "HELM_ERR_START"
@@ -93,6 +104,7 @@ struct helm_render {
 	unsigned magic;
 	json_t *included; /* name -> nesting count */
 	uint64_t rng; /* xorshift state for the rand* functions */
+	int64_t now; /* now's Unix time (tests); 0: the system clock */
 };
 
 /* Helm's own functions (include, tpl, toYaml, ...). */

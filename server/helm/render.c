@@ -481,6 +481,11 @@ render_set(struct render *r, struct gd_helm_chart *root,
 	gd_tmpl_set_missingkey(set, GD_TMPL_MISSING_ZERO);
 	gd_tmpl_set_funcs(set, helm_sprig_funcs);
 	gd_tmpl_set_funcs(set, helm_sprig_more);
+	gd_tmpl_set_funcs(set, helm_sprig_text);
+	gd_tmpl_set_funcs(set, helm_sprig_url);
+	gd_tmpl_set_funcs(set, helm_sprig_time);
+	gd_tmpl_set_funcs(set, helm_sprig_crypto);
+	gd_tmpl_set_funcs(set, helm_sprig_x509);
 	gd_tmpl_set_funcs(set, helm_funcs);
 	for (i = 0; i < r->njobs; i++) {
 		if ((rc = gd_tmpl_parse(set, r->jobs[i].name,
@@ -1011,6 +1016,7 @@ gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
 	if (r.hr.rng == 0 && getentropy(&r.hr.rng, sizeof(r.hr.rng)) < 0)
 		r.hr.rng = (uint64_t)time(NULL);
 	r.hr.rng |= 1;
+	r.hr.now = opts->now;
 	r.tops = json_array();
 	name = opts->release_name ? opts->release_name : "release-name";
 	ns = opts->ns ? opts->ns : "default";

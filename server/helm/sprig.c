@@ -849,11 +849,11 @@ FN(f_rest)
 FN(f_append)
 {
 	json_t *l;
-	int rc;
 
 	UNUSED_ARGS;
-	if ((rc = sprig_need_list(&a[0], "append", err)) < 0)
-		return rc;
+	if (a[0].o != NULL || !json_is_array(a[0].j))
+		return gd_err_set(err, GD_EINVAL, "Cannot push on type %s",
+		    gd_tval_typename(&a[0]));
 	l = json_copy(a[0].j);
 	json_array_append_new(l, gd_tmpl_call_to_json(c, &a[1]));
 	*out = gd_tval_json(l);
@@ -1319,6 +1319,17 @@ const struct gd_tmpl_func helm_sprig_funcs[] = {
 	{ "min", f_min, "vv*", NULL },
 	{ "mod", f_mod, "vv", NULL },
 	{ "mul", f_mul, "vv*", NULL },
+	{ "mustAppend", f_append, "vv", NULL },
+	{ "mustCompact", f_compact, "v", NULL },
+	{ "mustDeepCopy", f_deep_copy, "v", NULL },
+	{ "mustFirst", f_first, "v", NULL },
+	{ "mustHas", f_has, "vv", NULL },
+	{ "mustLast", f_last, "v", NULL },
+	{ "mustMerge", f_merge, "mm*", NULL },
+	{ "mustMergeOverwrite", f_merge_overwrite, "mm*", NULL },
+	{ "mustPush", f_append, "vv", NULL },
+	{ "mustRest", f_rest, "v", NULL },
+	{ "mustUniq", f_uniq, "v", NULL },
 	{ "nindent", f_nindent, "is", NULL },
 	{ "nospace", f_nospace, "s", NULL },
 	{ "omit", f_omit, "ms*", NULL },

@@ -2,19 +2,16 @@
 /*
  * The rest of the Sprig functions charts use: encoding/json as Go writes
  * it (toJson, toPrettyJson, toRawJson), Masterminds semver constraints
- * (semverCompare), regular expressions, float arithmetic, hashes and a
- * few list and dict helpers.
+ * (semverCompare), float arithmetic, hashes and a few list and dict
+ * helpers (regular expressions are in sprig_text.c).
  *
  * The hard part is fidelity in small things: Go's JSON writes 1.0 as 1,
  * 1e21 as 1e+21 and escapes <, > and & (not in toRawJson); a prerelease
  * version satisfies only constraints that carry a prerelease themselves
- * (so charts write ">=1.19-0" to accept "v1.20.0-gke.1"). Regular
- * expressions are POSIX extended ones, which cover what charts write
- * but not every RE2 construct.
+ * (so charts write ">=1.19-0" to accept "v1.20.0-gke.1").
  */
 #include <ctype.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,87 +469,6 @@ FN(f_semver_compare)
 	return 0;
 }
 
-/* --- regular expressions ----------------------------------------------------
- */
-
-FN(f_regex_match)
-{
-	regex_t re;
-	bool m = false;
-
-	(void)c, (void)n, (void)err;
-	if (regcomp(&re, json_string_value(a[0].j), REG_EXTENDED | REG_NOSUB) ==
-	    0) {
-		m = regexec(&re, json_string_value(a[1].j), 0, NULL, 0) == 0;
-		regfree(&re);
-	}
-	*out = gd_tval_json(json_boolean(m));
-	return 0;
-}
-
-static int
-regex_replace(
-    struct gd_tval *out, struct gd_tval *a, bool literal, struct gd_err *err)
-{
-	const char *s = json_string_value(a[1].j),
-		   *r = json_string_value(a[2].j);
-	regmatch_t m[10];
-	struct gd_buf b;
-	regex_t re;
-	size_t i;
-	int e;
-
-	if ((e = regcomp(&re, json_string_value(a[0].j), REG_EXTENDED)) != 0)
-		return gd_err_set(err, GD_EINVAL,
-		    "regexp: Compile(%s): error parsing regexp",
-		    json_string_value(a[0].j));
-	gd_buf_init(&b);
-	gd_buf_add(&b, "", 0);
-	while (*s != '\0' && regexec(&re, s, 10, m, 0) == 0) {
-		gd_buf_add(&b, s, (size_t)m[0].rm_so);
-		for (i = 0; r[i] != '\0'; i++) {
-			int g = -1;
-			size_t l = 0;
-
-			if (!literal && r[i] == '$' && r[i + 1] == '{' &&
-			    isdigit((unsigned char)r[i + 2]) && r[i + 3] == '}')
-				g = r[i + 2] - '0', l = 3;
-			else if (!literal && r[i] == '$' &&
-			    isdigit((unsigned char)r[i + 1]))
-				g = r[i + 1] - '0', l = 1;
-			if (g >= 0) {
-				if (m[g].rm_so >= 0)
-					gd_buf_add(&b, s + m[g].rm_so,
-					    (size_t)(m[g].rm_eo - m[g].rm_so));
-				i += l;
-			} else
-				gd_buf_addc(&b, r[i]);
-		}
-		if (m[0].rm_eo == 0) {
-			gd_buf_addc(&b, *s);
-			s++;
-		} else
-			s += m[0].rm_eo;
-	}
-	gd_buf_adds(&b, s);
-	regfree(&re);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
-	gd_buf_dispose(&b);
-	return 0;
-}
-
-FN(f_regex_replace_all)
-{
-	(void)c, (void)n;
-	return regex_replace(out, a, false, err);
-}
-
-FN(f_regex_replace_literal)
-{
-	(void)c, (void)n;
-	return regex_replace(out, a, true, err);
-}
-
 /* --- numbers, hashes, lists --------------------------------------------------
  */
 
@@ -732,6 +648,168 @@ FN(f_reverse)
 	return 0;
 }
 
+/*
+ * reflect's Kind name, what Sprig's list errors print ("Cannot chunk type
+ * string"); NULL for nil, on which Go dereferences a nil pointer.
+ */
+static const char *
+more_kind(const struct gd_tval *v)
+{
+	if (v->o != NULL)
+		return "ptr";
+	switch (v->j != NULL ? json_typeof(v->j) : JSON_NULL) {
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "int";
+	case JSON_REAL:
+		return "float64";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "bool";
+	case JSON_OBJECT:
+		return "map";
+	case JSON_ARRAY:
+		return "slice";
+	default:
+		return NULL;
+	}
+}
+
+static int
+more_list(const struct gd_tval *v, const char *what, struct gd_err *err)
+{
+	const char *k = more_kind(v);
+
+	if (k == NULL)
+		return gd_err_set(err, GD_EINVAL,
+		    "runtime error: invalid memory address or nil pointer "
+		    "dereference");
+	if (strcmp(k, "slice") == 0)
+		return 0;
+	return gd_err_set(err, GD_EINVAL, "Cannot %s type %s", what, k);
+}
+
+FN(f_prepend)
+{
+	json_t *l;
+	int rc;
+
+	(void)n;
+	if ((rc = more_list(&a[0], "prepend on", err)) < 0)
+		return rc;
+	l = json_array();
+	json_array_append_new(l, gd_tmpl_call_to_json(c, &a[1]));
+	json_array_extend(l, a[0].j);
+	*out = gd_tval_json(l);
+	return 0;
+}
+
+FN(f_initial)
+{
+	json_t *l = json_array();
+	size_t i, k;
+	int rc;
+
+	(void)c, (void)n;
+	if ((rc = more_list(&a[0], "find initial on", err)) < 0) {
+		json_decref(l);
+		return rc;
+	}
+	k = json_array_size(a[0].j);
+	for (i = 0; i + 1 < k; i++)
+		json_array_append(l, json_array_get(a[0].j, i));
+	*out = gd_tval_json(l);
+	return 0;
+}
+
+/*
+ * Sprig's chunk. Its float arithmetic gives no chunks for a size below
+ * zero when 2 <= len <= -size + 1, and a negative make() otherwise.
+ */
+FN(f_chunk)
+{
+	json_int_t size = json_integer_value(a[0].j);
+	size_t l, cs, clen, i, j;
+	json_t *res, *part;
+	int rc;
+
+	(void)n;
+	if ((rc = more_list(&a[1], "chunk", err)) < 0)
+		return rc;
+	l = json_array_size(a[1].j);
+	if (size <= 0 && (size == 0 || l < 2 || l - 1 > 0 - (size_t)size))
+		return gd_err_set(err, GD_EINVAL,
+		    "runtime error: makeslice: len out of range");
+	if ((rc = gd_tmpl_call_charge(c, l, err)) < 0)
+		return rc;
+	res = json_array();
+	cs = size <= 0 || l == 0 ? 0 : (l - 1) / (size_t)size + 1;
+	for (i = 0; i < cs; i++) {
+		clen = (size_t)size;
+		if (i + 1 == cs && l % (size_t)size != 0)
+			clen = l % (size_t)size;
+		part = json_array();
+		for (j = 0; j < clen; j++)
+			json_array_append(
+			    part, json_array_get(a[1].j, i * (size_t)size + j));
+		json_array_append_new(res, part);
+	}
+	*out = gd_tval_json(res);
+	return 0;
+}
+
+/* cast.ToInt, what Sprig applies to slice's indices */
+static long long
+more_int(const struct gd_tval *v)
+{
+	if (v->o != NULL || v->j == NULL)
+		return 0;
+	if (json_is_integer(v->j))
+		return json_integer_value(v->j);
+	if (json_is_real(v->j))
+		return (long long)json_real_value(v->j);
+	if (json_is_string(v->j))
+		return strtoll(json_string_value(v->j), NULL, 0);
+	return json_is_true(v->j) ? 1 : 0;
+}
+
+/* Sprig's slice, which replaces Go's builtin in Helm: lists only */
+FN(f_slice)
+{
+	long long len, start = 0, end;
+	json_t *l;
+	const char *k = more_kind(&a[0]);
+	long long i;
+
+	(void)c;
+	if (k == NULL)
+		return gd_err_set(err, GD_EINVAL,
+		    "runtime error: invalid memory address or nil pointer "
+		    "dereference");
+	if (strcmp(k, "slice") != 0)
+		return gd_err_set(err, GD_EINVAL,
+		    "list should be type of slice or array but %s", k);
+	len = (long long)json_array_size(a[0].j);
+	if (len == 0) {
+		*out = gd_tval_json(json_null());
+		return 0;
+	}
+	end = len;
+	if (n > 1)
+		start = more_int(&a[1]);
+	if (n > 2)
+		end = more_int(&a[2]);
+	if (start < 0 || end < start || end > len)
+		return gd_err_set(err, GD_EINVAL,
+		    "reflect.Value.Slice: slice index out of bounds");
+	l = json_array();
+	for (i = start; i < end; i++)
+		json_array_append(l, json_array_get(a[0].j, (size_t)i));
+	*out = gd_tval_json(l);
+	return 0;
+}
+
 const struct gd_tmpl_func helm_sprig_more[] = {
 	{ "addf", f_addf, "v*", NULL },
 	{ "atoi", f_atoi, "s", NULL },
@@ -739,9 +817,6 @@ const struct gd_tmpl_func helm_sprig_more[] = {
 	{ "divf", f_divf, "vv*", NULL },
 	{ "mulf", f_mulf, "vv*", NULL },
 	{ "pluck", f_pluck, "sv*", NULL },
-	{ "regexMatch", f_regex_match, "ss", NULL },
-	{ "regexReplaceAll", f_regex_replace_all, "sss", NULL },
-	{ "regexReplaceAllLiteral", f_regex_replace_literal, "sss", NULL },
 	{ "reverse", f_reverse, "v", NULL },
 	{ "semverCompare", f_semver_compare, "ss", NULL },
 	{ "sha256sum", f_sha256sum, "s", NULL },
@@ -754,5 +829,15 @@ const struct gd_tmpl_func helm_sprig_more[] = {
 	{ "mustToPrettyJson", f_to_pretty_json, "v", NULL },
 	{ "mustToRawJson", f_to_raw_json, "v", NULL },
 	{ "without", f_without, "vv*", NULL },
+	{ "chunk", f_chunk, "iv", NULL },
+	{ "initial", f_initial, "v", NULL },
+	{ "prepend", f_prepend, "vv", NULL },
+	{ "slice", f_slice, "vv*", NULL },
+	{ "mustChunk", f_chunk, "iv", NULL },
+	{ "mustInitial", f_initial, "v", NULL },
+	{ "mustPrepend", f_prepend, "vv", NULL },
+	{ "mustReverse", f_reverse, "v", NULL },
+	{ "mustSlice", f_slice, "vv*", NULL },
+	{ "mustWithout", f_without, "vv*", NULL },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,11 @@ test_helm__probe_vectors_match_sprig(void **state)
 		gd_tmpl_set_missingkey(set, GD_TMPL_MISSING_ZERO);
 		gd_tmpl_set_funcs(set, helm_sprig_funcs);
 		gd_tmpl_set_funcs(set, helm_sprig_more);
+		gd_tmpl_set_funcs(set, helm_sprig_text);
+		gd_tmpl_set_funcs(set, helm_sprig_url);
+		gd_tmpl_set_funcs(set, helm_sprig_time);
+		gd_tmpl_set_funcs(set, helm_sprig_crypto);
+		gd_tmpl_set_funcs(set, helm_sprig_x509);
 		gd_tmpl_set_funcs(set, helm_funcs);
 		gd_buf_init(&out);
 		gd_buf_add(&out, "", 0);
@@ -375,6 +381,11 @@ test_helm__sprig_corpus_matches_go(void **state)
 		gd_tmpl_set_missingkey(set, GD_TMPL_MISSING_ZERO);
 		gd_tmpl_set_funcs(set, helm_sprig_funcs);
 		gd_tmpl_set_funcs(set, helm_sprig_more);
+		gd_tmpl_set_funcs(set, helm_sprig_text);
+		gd_tmpl_set_funcs(set, helm_sprig_url);
+		gd_tmpl_set_funcs(set, helm_sprig_time);
+		gd_tmpl_set_funcs(set, helm_sprig_crypto);
+		gd_tmpl_set_funcs(set, helm_sprig_x509);
 		gd_tmpl_set_funcs(set, helm_funcs);
 		gd_buf_init(&out);
 		gd_buf_add(&out, "", 0);
@@ -501,6 +512,195 @@ test_helm__recursive_include_stops_with_an_error(void **state)
 	assert_int_not_equal(render_dir(&res, dir, &err), 0);
 	assert_non_null(strstr(err.msg, "loop/templates/cm.yaml"));
 	rm_chart(dir, files);
+}
+
+static void
+test_helm__bad_regexps_and_huge_sequences_are_errors(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "{{ regexFind \"[\" \"a\" }}", "Compile(`[`)" },
+		/* RE2's \\d is refused, not read as POSIX's literal d */
+		{ "{{ regexFindAll \"\\\\d+\" \"a1\" -1 }}", "not supported" },
+		{ "{{ regexSplit \"(?i)x\" \"aXb\" -1 }}", "not supported" },
+		{ "{{ untilStep 0 1000000000 1 }}", "untilStep" },
+		{ "{{ seq 1000000000 }}", "seq" },
+	};
+	char tmpl[256];
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: re\nversion: 1.0.0\n",
+		"templates/cm.yaml", tmpl, NULL };
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	size_t i;
+	char *dir;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(tmpl, sizeof(tmpl), "%s", cases[i][0]);
+		dir = make_chart(files);
+		gd_err_clear(&err);
+		assert_int_not_equal(render_dir(&res, dir, &err), 0);
+		if (strstr(err.msg, "re/templates/cm.yaml") == NULL ||
+		    strstr(err.msg, cases[i][1]) == NULL)
+			fail_msg("%s: %s", cases[i][0], err.msg);
+		rm_chart(dir, files);
+	}
+}
+
+static void
+test_helm__now_reads_the_fixed_clock(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: clock\nversion: 1.0.0\n",
+		"templates/cm.yaml",
+		"a: {{ now | unixEpoch | quote }}\n"
+		"b: {{ dateInZone \"2006-01-02T15:04:05Z07:00\" now \"UTC\" "
+		"}}\n"
+		"c: {{ htmlDateInZone (now | dateModify \"-36h\") \"UTC\" }}\n"
+		"d: {{ now | mustDateModify \"90m\" | unixEpoch | quote }}\n"
+		"e: {{ now | ago | quote }}\n",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_chart *ch = NULL;
+	struct gd_helm_opts o = { .seed = 42, .now = 1700000000 };
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	json_t *cm;
+
+	(void)state;
+	assert_int_equal(gd_helm_chart_load(&ch, dir, &err), 0);
+	if (gd_helm_render(&res, ch, NULL, &o, &err) < 0)
+		fail_msg("%s", err.msg);
+	cm = json_array_get(res.objects, 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(cm, "a")), "1700000000");
+	assert_string_equal(json_string_value(json_object_get(cm, "b")),
+	    "2023-11-14T22:13:20Z");
+	assert_string_equal(
+	    json_string_value(json_object_get(cm, "c")), "2023-11-13");
+	assert_string_equal(
+	    json_string_value(json_object_get(cm, "d")), "1700005400");
+	assert_string_equal(json_string_value(json_object_get(cm, "e")), "0s");
+	gd_helm_result_dispose(&res);
+	gd_helm_chart_free(ch);
+	rm_chart(dir, files);
+}
+
+static void
+test_helm__bcrypt_hashes_verify_like_go(void **state)
+{
+	/* what helm-oracle (Go's x/crypto/bcrypt) printed for htpasswd */
+	static const char go_hash[] =
+	    "$2a$10$tzxHb9cV4vQk16W/gKcXBOG2GuRI9dmS7cZbjyF0IQkIUyT6PK0Mm";
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: pw\nversion: 1.0.0\n",
+		"templates/s.yaml",
+		"a: {{ htpasswd \"user\" \"pass\" | quote }}\n"
+		"b: {{ bcrypt \"pass\" | quote }}\n"
+		"c: {{ htpasswd \"us:er\" \"p\" | quote }}\n",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result r1 = { 0 }, r2 = { 0 };
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	struct gd_err err = { 0 };
+	const char *a, *b;
+	json_t *o;
+
+	(void)state;
+	assert_non_null(cd);
+	/* libxcrypt re-derives Go's hash from its salt: the same algorithm */
+	assert_non_null(crypt_rn("pass", go_hash, cd, sizeof(*cd)));
+	assert_string_equal(cd->output, go_hash);
+	if (render_dir(&r1, dir, &err) < 0 || render_dir(&r2, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	o = json_array_get(r1.objects, 0);
+	a = json_string_value(json_object_get(o, "a"));
+	b = json_string_value(json_object_get(o, "b"));
+	assert_int_equal(strlen(a), 5 + 60);
+	assert_memory_equal(a, "user:$2a$10$", 12);
+	assert_int_equal(strlen(b), 60);
+	/* each call draws a new salt; the same seed draws the same ones */
+	assert_string_not_equal(a + 5, b);
+	assert_true(json_equal(o, json_array_get(r2.objects, 0)));
+	assert_non_null(crypt_rn("pass", b, cd, sizeof(*cd)));
+	assert_string_equal(cd->output, b);
+	assert_non_null(crypt_rn("wrong", b, cd, sizeof(*cd)));
+	assert_string_not_equal(cd->output, b);
+	assert_string_equal(json_string_value(json_object_get(o, "c")),
+	    "invalid username: us:er");
+	free(cd);
+	gd_helm_result_dispose(&r1);
+	gd_helm_result_dispose(&r2);
+	rm_chart(dir, files);
+}
+
+static void
+write_pem(const char *dir, const char *name, const json_t *o)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.pem", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(json_string_value(json_object_get(o, name)), f);
+	fclose(f);
+}
+
+static void
+test_helm__generated_certificates_verify_with_openssl(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: tls\nversion: 1.0.0\n",
+		"templates/s.yaml",
+		"{{- $ca := genCA \"my-ca\" 365 }}\n"
+		"{{- $c := genSignedCert \"svc\" (list \"10.0.0.1\") "
+		"(list \"svc.ns.svc\") 30 $ca }}\n"
+		"ca: {{ $ca.Cert | quote }}\n"
+		"cert: {{ $c.Cert | quote }}\n"
+		"key: {{ $c.Key | quote }}\n"
+		"ec: {{ genPrivateKey \"ecdsa\" | quote }}\n"
+		"bad: {{ genPrivateKey \"nope\" | quote }}\n",
+		NULL };
+	const char *bad[] = { "Chart.yaml",
+		"apiVersion: v2\nname: tls\nversion: 1.0.0\n",
+		"templates/s.yaml",
+		"{{ genSignedCert \"x\" nil nil 1 (dict \"Cert\" \"no\" "
+		"\"Key\" \"no\") }}",
+		NULL };
+	char *dir = make_chart(files), *cmd = NULL;
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	json_t *o;
+
+	(void)state;
+	if (render_dir(&res, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	o = json_array_get(res.objects, 0);
+	assert_memory_equal(json_string_value(json_object_get(o, "key")),
+	    "-----BEGIN RSA PRIVATE KEY-----", 31);
+	assert_memory_equal(json_string_value(json_object_get(o, "ec")),
+	    "-----BEGIN EC PRIVATE KEY-----", 30);
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "bad")), "Unknown type nope");
+	write_pem(dir, "ca", o);
+	write_pem(dir, "cert", o);
+	/* the signed certificate chains to the CA, with its names */
+	xasprintf(&cmd,
+	    "openssl verify -CAfile '%s/ca.pem' '%s/cert.pem' >/dev/null && "
+	    "openssl x509 -in '%s/cert.pem' -noout -ext subjectAltName | "
+	    "grep -q 'DNS:svc.ns.svc, IP Address:10.0.0.1' && "
+	    "openssl x509 -in '%s/ca.pem' -noout -subject -ext "
+	    "basicConstraints | tr '\\n' ' ' | "
+	    "grep -q 'CN *= *my-ca .*CA:TRUE'",
+	    dir, dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+	dir = make_chart(bad);
+	assert_int_not_equal(render_dir(&res, dir, &err), 0);
+	assert_non_null(strstr(err.msg, "error parsing ca cert"));
+	rm_chart(dir, bad);
 }
 
 static void
@@ -641,6 +841,12 @@ main(void)
 		cmocka_unit_test(
 		    test_helm__dependency_alias_renames_and_conditions_apply),
 		cmocka_unit_test(test_helm__import_values_lose_to_the_parent),
+		cmocka_unit_test(
+		    test_helm__bad_regexps_and_huge_sequences_are_errors),
+		cmocka_unit_test(test_helm__now_reads_the_fixed_clock),
+		cmocka_unit_test(test_helm__bcrypt_hashes_verify_like_go),
+		cmocka_unit_test(
+		    test_helm__generated_certificates_verify_with_openssl),
 	};
 
 	gd_core_init_json();

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Sprig's key and certificate generators, through GnuTLS: genPrivateKey
+ * ("rsa" 4096, "ecdsa" P-256, "ed25519", "dsa" 2048), genCA, genSelfSignedCert
+ * and genSignedCert, and encryptAES/decryptAES (AES-256-CBC with the
+ * password's first 32 bytes as key and a random IV in front, base64).
+ * Certificates come back as Sprig's certificate struct,
+ * here a map with "Cert" and "Key" (PEM), so .Cert, .Key, toYaml and toJson
+ * read as they do in helm.
+ *
+ * The hard part is matching the shape of Go's crypto/x509 output that
+ * webhooks and TLS secrets rely on: RSA 2048 keys in PKCS#1 ("RSA PRIVATE
+ * KEY"), a random 128-bit serial, validity from now for the days asked,
+ * critical key usage (plus certificate signing for a CA), server and
+ * client auth, critical basic constraints, DNS and IP alternative names,
+ * SHA-256 signatures. Keys are random even under a test seed; tests check
+ * the shapes and the signatures, not the bytes.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <sodium.h>
+
+#include "helm_int.h"
+
+#define FN(name)                                                               \
+	static int name(struct gd_tval *out, struct gd_tmpl_call *c,           \
+	    struct gd_tval *a, size_t n, struct gd_err *err)
+
+/* Key generation costs tens of milliseconds: a chart pays for each. */
+#define X509_COST 200000
+
+static void
+pem_out(struct gd_buf *b, const gnutls_datum_t *d)
+{
+	gd_buf_add(b, d->data, d->size);
+}
+
+static int
+gen_key(gnutls_x509_privkey_t *key, gnutls_pk_algorithm_t alg, unsigned bits,
+    struct gd_err *err)
+{
+	int e;
+
+	if ((e = gnutls_x509_privkey_init(key)) < 0 ||
+	    (e = gnutls_x509_privkey_generate(*key, alg, bits, 0)) < 0)
+		return gd_err_set(err, GD_EINVAL, "error generating key: %s",
+		    gnutls_strerror(e));
+	return 0;
+}
+
+FN(f_gen_private_key)
+{
+	const char *type = json_string_value(a[0].j);
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_pk_algorithm_t alg;
+	gnutls_datum_t d = { NULL, 0 };
+	unsigned bits;
+	int rc, e;
+
+	(void)n;
+	if (strcmp(type, "rsa") == 0)
+		alg = GNUTLS_PK_RSA, bits = 4096;
+	else if (strcmp(type, "dsa") == 0)
+		alg = GNUTLS_PK_DSA, bits = 2048;
+	else if (strcmp(type, "ecdsa") == 0)
+		alg = GNUTLS_PK_ECDSA,
+		bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1);
+	else if (strcmp(type, "ed25519") == 0)
+		alg = GNUTLS_PK_EDDSA_ED25519,
+		bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519);
+	else {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "Unknown type %s", type);
+		*out = gd_tval_json(json_string(msg));
+		return 0;
+	}
+	if ((rc = gd_tmpl_call_charge(c, X509_COST, err)) < 0 ||
+	    (rc = gen_key(&key, alg, bits, err)) < 0)
+		goto out;
+	/* Go writes ed25519 as PKCS#8, the others in their own formats */
+	e = alg == GNUTLS_PK_EDDSA_ED25519 ?
+	    gnutls_x509_privkey_export2_pkcs8(
+		key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &d) :
+	    gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d);
+	if (e < 0) {
+		rc = gd_err_set(err, GD_EINVAL, "error encoding key: %s",
+		    gnutls_strerror(e));
+		goto out;
+	}
+	*out = gd_tval_json(json_stringn((const char *)d.data, d.size));
+out:
+	gnutls_free(d.data);
+	if (key != NULL)
+		gnutls_x509_privkey_deinit(key);
+	return rc;
+}
+
+struct cert_req {
+	const char *cn;
+	const json_t *ips, *dns; /* lists of strings, or NULL */
+	long long days;
+	bool ca;
+	gnutls_x509_crt_t issuer; /* NULL: self-signed */
+	gnutls_x509_privkey_t issuer_key;
+};
+
+static int
+x509_fail(struct gd_err *err, const char *what, int e)
+{
+	return gd_err_set(
+	    err, GD_EINVAL, "error %s: %s", what, gnutls_strerror(e));
+}
+
+static int
+cert_names(gnutls_x509_crt_t crt, const struct cert_req *r, struct gd_err *err)
+{
+	unsigned char ip[16];
+	const json_t *v;
+	const char *s;
+	size_t i;
+	int e, af;
+
+	json_array_foreach(r->dns, i, v) {
+		s = json_string_value(v);
+		if (s == NULL)
+			continue;
+		if ((e = gnutls_x509_crt_set_subject_alt_name(crt,
+			 GNUTLS_SAN_DNSNAME, s, (unsigned)strlen(s),
+			 GNUTLS_FSAN_APPEND)) < 0)
+			return x509_fail(err, "adding a DNS name", e);
+	}
+	json_array_foreach(r->ips, i, v) {
+		s = json_string_value(v);
+		af = s != NULL && strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+		if (s == NULL || inet_pton(af, s, ip) != 1)
+			return gd_err_set(err, GD_EINVAL,
+			    "error parsing ip: %s", s != NULL ? s : "<nil>");
+		if ((e = gnutls_x509_crt_set_subject_alt_name(crt,
+			 GNUTLS_SAN_IPADDRESS, ip, af == AF_INET ? 4 : 16,
+			 GNUTLS_FSAN_APPEND)) < 0)
+			return x509_fail(err, "adding an IP address", e);
+	}
+	return 0;
+}
+
+/* A certificate and its new RSA 2048 key as {"Cert": PEM, "Key": PEM} */
+static int
+gen_cert(struct gd_tval *out, struct gd_tmpl_call *c, const struct cert_req *r,
+    struct gd_err *err)
+{
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t cd = { NULL, 0 }, kd = { NULL, 0 };
+	unsigned char serial[16];
+	unsigned usage;
+	time_t now = time(NULL);
+	struct gd_buf cb, kb;
+	int rc, e;
+
+	gd_buf_init(&cb);
+	gd_buf_init(&kb);
+	if ((rc = gd_tmpl_call_charge(c, X509_COST, err)) < 0 ||
+	    (rc = gen_key(&key, GNUTLS_PK_RSA, 2048, err)) < 0)
+		goto out;
+	if ((e = gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial))) < 0) {
+		rc = x509_fail(err, "making a serial number", e);
+		goto out;
+	}
+	serial[0] &= 0x7f; /* a positive INTEGER, as Go's big.Int */
+	usage = GNUTLS_KEY_KEY_ENCIPHERMENT | GNUTLS_KEY_DIGITAL_SIGNATURE |
+	    (r->ca ? GNUTLS_KEY_KEY_CERT_SIGN : 0);
+	rc = -1;
+	if ((e = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (e = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+	    (e = gnutls_x509_crt_set_serial(crt, serial, sizeof(serial))) < 0 ||
+	    (e = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
+		 0, r->cn, (unsigned)strlen(r->cn))) < 0 ||
+	    (e = gnutls_x509_crt_set_activation_time(crt, now)) < 0 ||
+	    (e = gnutls_x509_crt_set_expiration_time(
+		 crt, now + (time_t)r->days * 86400)) < 0 ||
+	    (e = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+	    (e = gnutls_x509_crt_set_key_usage(crt, usage)) < 0 ||
+	    (e = gnutls_x509_crt_set_key_purpose_oid(
+		 crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
+	    (e = gnutls_x509_crt_set_key_purpose_oid(
+		 crt, GNUTLS_KP_TLS_WWW_CLIENT, 0)) < 0 ||
+	    (e = gnutls_x509_crt_set_basic_constraints(crt, r->ca, -1)) < 0) {
+		rc = x509_fail(err, "building the certificate", e);
+		goto out;
+	}
+	if ((rc = cert_names(crt, r, err)) < 0)
+		goto out;
+	if ((e = gnutls_x509_crt_sign2(crt, r->issuer ? r->issuer : crt,
+		 r->issuer_key ? r->issuer_key : key, GNUTLS_DIG_SHA256, 0)) <
+	    0) {
+		rc = x509_fail(err, "signing the certificate", e);
+		goto out;
+	}
+	if ((e = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cd)) < 0 ||
+	    (e = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &kd)) <
+		0) {
+		rc = x509_fail(err, "encoding the certificate", e);
+		goto out;
+	}
+	pem_out(&cb, &cd);
+	pem_out(&kb, &kd);
+	*out = gd_tval_json(
+	    json_pack("{s:s%, s:s%}", "Cert", cb.data ? cb.data : "", cb.len,
+		"Key", kb.data ? kb.data : "", kb.len));
+	rc = 0;
+out:
+	gnutls_free(cd.data);
+	gnutls_free(kd.data);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	if (key != NULL)
+		gnutls_x509_privkey_deinit(key);
+	gd_buf_dispose(&cb);
+	gd_buf_dispose(&kb);
+	return rc;
+}
+
+/* Sprig takes the lists as []interface{}; nil is no names */
+static int
+names_arg(const json_t **dst, const struct gd_tval *v, struct gd_err *err)
+{
+	*dst = NULL;
+	if (v->o == NULL && (v->j == NULL || json_is_null(v->j)))
+		return 0;
+	if (v->o == NULL && json_is_array(v->j)) {
+		*dst = v->j;
+		return 0;
+	}
+	return gd_err_set(err, GD_EINVAL,
+	    "wrong type for value; expected []interface {}; got %s",
+	    gd_tval_typename(v));
+}
+
+FN(f_gen_ca)
+{
+	struct cert_req r = { 0 };
+
+	(void)n;
+	r.cn = json_string_value(a[0].j);
+	r.days = json_integer_value(a[1].j);
+	r.ca = true;
+	return gen_cert(out, c, &r, err);
+}
+
+FN(f_gen_self_signed_cert)
+{
+	struct cert_req r = { 0 };
+	int rc;
+
+	(void)n;
+	r.cn = json_string_value(a[0].j);
+	if ((rc = names_arg(&r.ips, &a[1], err)) < 0 ||
+	    (rc = names_arg(&r.dns, &a[2], err)) < 0)
+		return rc;
+	r.days = json_integer_value(a[3].j);
+	return gen_cert(out, c, &r, err);
+}
+
+FN(f_gen_signed_cert)
+{
+	const json_t *ca = a[4].j, *pc, *pk;
+	struct cert_req r = { 0 };
+	gnutls_datum_t d;
+	int rc, e;
+
+	(void)n;
+	r.cn = json_string_value(a[0].j);
+	if ((rc = names_arg(&r.ips, &a[1], err)) < 0 ||
+	    (rc = names_arg(&r.dns, &a[2], err)) < 0)
+		return rc;
+	r.days = json_integer_value(a[3].j);
+	pc = json_object_get(ca, "Cert");
+	pk = json_object_get(ca, "Key");
+	if (a[4].o != NULL || !json_is_string(pc) || !json_is_string(pk))
+		return gd_err_set(err, GD_EINVAL,
+		    "wrong type for value; expected sprig.certificate; got %s",
+		    gd_tval_typename(&a[4]));
+	rc = -1;
+	if ((e = gnutls_x509_crt_init(&r.issuer)) < 0 ||
+	    (e = gnutls_x509_privkey_init(&r.issuer_key)) < 0) {
+		rc = x509_fail(err, "reading the CA", e);
+		goto out;
+	}
+	d.data = (unsigned char *)(uintptr_t)json_string_value(pc);
+	d.size = (unsigned)json_string_length(pc);
+	if ((e = gnutls_x509_crt_import(r.issuer, &d, GNUTLS_X509_FMT_PEM)) <
+	    0) {
+		rc = gd_err_set(err, GD_EINVAL, "error parsing ca cert: %s",
+		    gnutls_strerror(e));
+		goto out;
+	}
+	d.data = (unsigned char *)(uintptr_t)json_string_value(pk);
+	d.size = (unsigned)json_string_length(pk);
+	if ((e = gnutls_x509_privkey_import(
+		 r.issuer_key, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+		rc = gd_err_set(err, GD_EINVAL, "error parsing ca key: %s",
+		    gnutls_strerror(e));
+		goto out;
+	}
+	rc = gen_cert(out, c, &r, err);
+out:
+	if (r.issuer != NULL)
+		gnutls_x509_crt_deinit(r.issuer);
+	if (r.issuer_key != NULL)
+		gnutls_x509_privkey_deinit(r.issuer_key);
+	return rc;
+}
+
+/* --- encryptAES, decryptAES: AES-256-CBC as Sprig does it ------------------
+ */
+
+/* Sprig's key: the password's first 32 bytes, zero-padded */
+static void
+aes_key(unsigned char key[32], const char *pw)
+{
+	size_t l = strlen(pw);
+
+	memset(key, 0, 32);
+	memcpy(key, pw, l < 32 ? l : 32);
+}
+
+static int
+aes_run(bool enc, const unsigned char *key, unsigned char *iv,
+    unsigned char *buf, size_t len, struct gd_err *err)
+{
+	gnutls_cipher_hd_t h;
+	gnutls_datum_t k = { (unsigned char *)(uintptr_t)key, 32 },
+		       v = { iv, 16 };
+	int e;
+
+	if ((e = gnutls_cipher_init(&h, GNUTLS_CIPHER_AES_256_CBC, &k, &v)) < 0)
+		return x509_fail(err, "starting AES", e);
+	e = enc ? gnutls_cipher_encrypt(h, buf, len) :
+		  gnutls_cipher_decrypt(h, buf, len);
+	gnutls_cipher_deinit(h);
+	return e < 0 ? x509_fail(err, "running AES", e) : 0;
+}
+
+/* base64(IV | AES-256-CBC(PKCS#7-padded text)), a fresh random IV */
+FN(f_encrypt_aes)
+{
+	const char *text = json_string_value(a[1].j);
+	size_t tl = json_string_length(a[1].j), pad = 16 - tl % 16, bl;
+	unsigned char key[32], *buf;
+	char *b64;
+	int rc, e;
+
+	(void)n;
+	if (tl == 0) {
+		*out = gd_tval_json(json_string(""));
+		return 0;
+	}
+	if ((rc = gd_tmpl_call_charge(c, tl / 16 + 1, err)) < 0)
+		return rc;
+	bl = 16 + tl + pad;
+	buf = xmalloc(bl);
+	memcpy(buf + 16, text, tl);
+	memset(buf + 16 + tl, (int)pad, pad);
+	aes_key(key, json_string_value(a[0].j));
+	if ((e = gnutls_rnd(GNUTLS_RND_NONCE, buf, 16)) < 0)
+		rc = x509_fail(err, "making an IV", e);
+	else if ((rc = aes_run(true, key, buf, buf + 16, bl - 16, err)) == 0) {
+		b64 = xmalloc(sodium_base64_ENCODED_LEN(
+		    bl, sodium_base64_VARIANT_ORIGINAL));
+		sodium_bin2base64(b64,
+		    sodium_base64_ENCODED_LEN(
+			bl, sodium_base64_VARIANT_ORIGINAL),
+		    buf, bl, sodium_base64_VARIANT_ORIGINAL);
+		*out = gd_tval_json(json_string(b64));
+		free(b64);
+	}
+	sodium_memzero(key, sizeof(key));
+	free(buf);
+	return rc;
+}
+
+/* Sprig's decryptAES, with the errors Go's slicing panics print */
+FN(f_decrypt_aes)
+{
+	const char *in = json_string_value(a[1].j), *end = NULL;
+	size_t il = json_string_length(a[1].j), bl = 0, last;
+	unsigned char key[32], *buf;
+	int rc = 0;
+
+	(void)n;
+	if (il == 0) {
+		*out = gd_tval_json(json_string(""));
+		return 0;
+	}
+	if ((rc = gd_tmpl_call_charge(c, il / 16 + 1, err)) < 0)
+		return rc;
+	buf = xmalloc(il);
+	if (sodium_base642bin(buf, il, in, il, NULL, &bl, &end,
+		sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    (end != NULL && *end != '\0')) {
+		rc = gd_err_set(err, GD_EINVAL,
+		    "illegal base64 data at input byte %zu",
+		    end != NULL ? (size_t)(end - in) : (size_t)0);
+		goto out;
+	}
+	if (bl < 16) {
+		rc = gd_err_set(err, GD_EINVAL,
+		    "runtime error: slice bounds out of range [:16] with "
+		    "capacity %zu",
+		    bl);
+		goto out;
+	}
+	if ((bl - 16) % 16 != 0) {
+		rc = gd_err_set(
+		    err, GD_EINVAL, "crypto/cipher: input not full blocks");
+		goto out;
+	}
+	if (bl == 16) {
+		rc = gd_err_set(
+		    err, GD_EINVAL, "runtime error: index out of range [-1]");
+		goto out;
+	}
+	aes_key(key, json_string_value(a[0].j));
+	rc = aes_run(false, key, buf, buf + 16, bl - 16, err);
+	sodium_memzero(key, sizeof(key));
+	if (rc < 0)
+		goto out;
+	last = buf[bl - 1];
+	if (last > bl - 16) {
+		rc = gd_err_set(err, GD_EINVAL,
+		    "runtime error: slice bounds out of range [:%lld]",
+		    (long long)(bl - 16) - (long long)last);
+		goto out;
+	}
+	*out = gd_tval_json(
+	    json_stringn_nocheck((const char *)buf + 16, bl - 16 - last));
+out:
+	free(buf);
+	return rc;
+}
+
+const struct gd_tmpl_func helm_sprig_x509[] = {
+	{ "decryptAES", f_decrypt_aes, "ss", NULL },
+	{ "encryptAES", f_encrypt_aes, "ss", NULL },
+	{ "genCA", f_gen_ca, "si", NULL },
+	{ "genPrivateKey", f_gen_private_key, "s", NULL },
+	{ "genSelfSignedCert", f_gen_self_signed_cert, "svvi", NULL },
+	{ "genSignedCert", f_gen_signed_cert, "svviv", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
