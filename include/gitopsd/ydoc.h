@@ -18,6 +18,12 @@ struct gd_ydoc_limits {
 	size_t max_bytes; /* input size; default 16 MiB */
 	size_t max_depth; /* nesting of maps and lists; default 256 */
 	size_t max_alias_nodes; /* nodes copied by aliases; default 1<<20 */
+	/*
+	 * Duplicate keys are refused unless this is set; then the later
+	 * one wins, as go-yaml v2 reads them without strict mode (Helm's
+	 * values files). Marks are not kept up to date for replaced keys.
+	 */
+	bool allow_duplicates;
 };
 
 /*

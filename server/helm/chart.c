@@ -532,7 +532,7 @@ helm_chart_from_files(struct gd_helm_chart **out, const struct helm_files *fs,
 	for (i = 0; i < fs->n; i++) {
 		f = &fs->v[i];
 		if (strcmp(f->name, "values.yaml") == 0) {
-			if ((rc = gd_ydoc_load_one(
+			if ((rc = helm_values_parse(
 				 &v, f->data, f->len, "values.yaml", err)) < 0)
 				goto out;
 			if (json_is_object(v)) {

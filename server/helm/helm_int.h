@@ -8,6 +8,7 @@
 
 #include "gitopsd/helm.h"
 #include "gitopsd/tmpl.h"
+#include "gitopsd/ydoc.h"
 
 /* Limits on what a chart may hold (Helm v3's loader defaults). */
 #define HELM_MAX_FILE  (5 << 20)
@@ -58,6 +59,15 @@ const char *helm_chart_meta_str(const struct gd_helm_chart *, const char *);
 /* values.c */
 /* Every integer in v (recursively) becomes a real: YAML numbers in Helm. */
 void helm_values_floats(json_t *v);
+
+/*
+ * How Helm reads values files: go-yaml v2 without strict mode, so a
+ * duplicate key is not an error and the later one wins.
+ */
+extern const struct gd_ydoc_limits helm_yaml_limits;
+/* One values document (null for an empty file), read as Helm reads it. */
+int helm_values_parse(json_t **out, const char *buf, size_t len,
+    const char *name, struct gd_err *);
 /*
  * Helm's CoalesceValues: user values (consumed) over the chart's
  * defaults and each subchart's, globals copied down. A new object.

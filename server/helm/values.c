@@ -18,6 +18,31 @@
 #include "gitopsd/ydoc.h"
 #include "helm_int.h"
 
+const struct gd_ydoc_limits helm_yaml_limits = { 0, 0, 0, true };
+
+int
+helm_values_parse(json_t **out, const char *buf, size_t len, const char *name,
+    struct gd_err *err)
+{
+	json_t *docs = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gd_ydoc_load(
+		 &docs, NULL, buf, len, name, &helm_yaml_limits, err)) < 0)
+		return rc;
+	if (json_array_size(docs) > 1)
+		rc = gd_err_set(err, GD_EINVAL,
+		    "%s: expected one YAML document, found %zu", name,
+		    json_array_size(docs));
+	else
+		*out = json_incref(json_array_size(docs) == 1 ?
+			json_array_get(docs, 0) :
+			json_null());
+	json_decref(docs);
+	return rc;
+}
+
 void
 helm_values_floats(json_t *v)
 {
@@ -453,8 +478,8 @@ gd_helm_values_build(json_t **out, const char *const *files, size_t nfiles,
 
 	*out = NULL;
 	for (i = 0; i < nfiles; i++) {
-		if ((rc = gd_ydoc_load_file(&docs, NULL, files[i], NULL, err)) <
-		    0)
+		if ((rc = gd_ydoc_load_file(
+			 &docs, NULL, files[i], &helm_yaml_limits, err)) < 0)
 			goto out;
 		doc = json_array_get(docs, 0);
 		if (json_is_object(doc)) {

@@ -767,7 +767,8 @@ load_key(struct load_ctx *ctx, const yaml_event_t *ev)
 	json_decref(v);
 	top->have_key = true;
 	load_path_key(ctx, top->key, top->keylen);
-	if (json_object_getn(top->node, top->key, top->keylen) != NULL)
+	if (json_object_getn(top->node, top->key, top->keylen) != NULL &&
+	    !ctx->lim.allow_duplicates)
 		return load_duplicate(ctx, top);
 	load_note_key(ctx, &ev->start_mark);
 	load_mark(ctx, &ev->start_mark);

@@ -576,6 +576,30 @@ test_ydoc__duplicate_keys(void **state)
 	    "{\"m\": {\"a\": 1}, \"x\": {\"a\": 2}}");
 }
 
+/* Helm reads values files without go-yaml's strict mode: the last wins. */
+static void
+test_ydoc__duplicates_allowed_when_asked(void **state)
+{
+	struct gd_ydoc_limits lim = { 0, 0, 0, true };
+	const char *y = "image: x\nb: {t: 1, t: 2}\non: 1\nyes: 2\nimage: z\n";
+	struct gd_err err;
+	json_t *docs = NULL, *want;
+
+	(void)state;
+	assert_int_equal(
+	    gd_ydoc_load(&docs, NULL, y, strlen(y), "v.yaml", &lim, &err), 0);
+	want = json_loads(
+	    "[{\"image\": \"z\", \"b\": {\"t\": 2}, \"true\": 2}]", 0, NULL);
+	assert_true(json_equal(docs, want));
+	json_decref(want);
+	json_decref(docs);
+	/* and without the flag it stays an error */
+	assert_int_equal(
+	    gd_ydoc_load(&docs, NULL, y, strlen(y), "v.yaml", NULL, &err),
+	    GD_EINVAL);
+	assert_non_null(strstr(err.msg, "duplicate key"));
+}
+
 static void
 test_ydoc__keys_become_strings(void **state)
 {
@@ -864,6 +888,7 @@ main(void)
 		cmocka_unit_test(test_ydoc__depth_limit),
 		cmocka_unit_test(test_ydoc__size_limit),
 		cmocka_unit_test(test_ydoc__duplicate_keys),
+		cmocka_unit_test(test_ydoc__duplicates_allowed_when_asked),
 		cmocka_unit_test(test_ydoc__keys_become_strings),
 		cmocka_unit_test(test_ydoc__syntax_errors_name_the_place),
 		cmocka_unit_test(test_ydoc__invalid_utf8_and_nul),
