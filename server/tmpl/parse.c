@@ -395,6 +395,24 @@ parse_fail(struct parser *p, const char *fmt, ...)
 	longjmp(p->jb, 1);
 }
 
+/*
+ * Fails with the text of node n between pre and post ("unexpected ",
+ * n, " in define clause"), as Go names the node it did not expect.
+ */
+static void
+parse_fail_node(struct parser *p, const struct tmpl_node *n, const char *pre,
+    const char *post)
+{
+	struct gd_buf b;
+	char s[100];
+
+	tmpl_buf_init(&b);
+	tmpl_node_string(&b, n);
+	snprintf(s, sizeof(s), "%s", b.data);
+	gd_buf_dispose(&b);
+	parse_fail(p, "%s%s%s", pre, s, post);
+}
+
 static void
 parse_unexpected(struct parser *p, const struct tmpl_item *it,
     const char *context, int unused)
@@ -1045,14 +1063,8 @@ parse_control(struct parser *p, enum tmpl_node_type t, const char *context,
 			node_discard(p, next);
 			n->elselist = parse_item_list(p, &next);
 			if (next->type != NODE_END) {
-				struct gd_buf b;
-				char s[100];
-
-				tmpl_buf_init(&b);
-				tmpl_node_string(&b, next);
-				snprintf(s, sizeof(s), "%s", b.data);
-				gd_buf_dispose(&b);
-				parse_fail(p, "expected end; found %s", s);
+				parse_fail_node(
+				    p, next, "expected end; found ", "");
 			}
 			node_discard(p, next);
 		}
@@ -1151,14 +1163,7 @@ parse_block(struct parser *p)
 	p->nvars = p->var_base;
 	p->var_base = nvars;
 	if (end->type != NODE_END) {
-		struct gd_buf b;
-		char s[100];
-
-		tmpl_buf_init(&b);
-		tmpl_node_string(&b, end);
-		snprintf(s, sizeof(s), "%s", b.data);
-		gd_buf_dispose(&b);
-		parse_fail(p, "unexpected %s in block clause", s);
+		parse_fail_node(p, end, "unexpected ", " in block clause");
 	}
 	node_discard(p, end);
 	parse_add_tree(p, t);
@@ -1298,14 +1303,7 @@ parse_definition(struct parser *p)
 	p->nvars = p->var_base;
 	p->var_base = 0;
 	if (end->type != NODE_END) {
-		struct gd_buf b;
-		char s[100];
-
-		tmpl_buf_init(&b);
-		tmpl_node_string(&b, end);
-		snprintf(s, sizeof(s), "%s", b.data);
-		gd_buf_dispose(&b);
-		parse_fail(p, "unexpected %s in define clause", s);
+		parse_fail_node(p, end, "unexpected ", " in define clause");
 	}
 	node_discard(p, end);
 	parse_add_tree(p, t);
@@ -1332,14 +1330,7 @@ parse_top(struct parser *p, struct tmpl_tree *top)
 		}
 		n = parse_text_or_action(p);
 		if (n->type == NODE_END || n->type == NODE_ELSE) {
-			struct gd_buf b;
-			char s[100];
-
-			tmpl_buf_init(&b);
-			tmpl_node_string(&b, n);
-			snprintf(s, sizeof(s), "%s", b.data);
-			gd_buf_dispose(&b);
-			parse_fail(p, "unexpected %s", s);
+			parse_fail_node(p, n, "unexpected ", "");
 		}
 		nodes_add(&top->root->kids, n);
 	}
