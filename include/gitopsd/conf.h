@@ -24,6 +24,31 @@ struct gd_conf_repo {
 	bool insecure;
 };
 
+/*
+ * An OCI registry as written in repoURL (oci://HOST/path) and where to
+ * reach it: endpoint lets one Application YAML work against a mirror or a
+ * test registry ("harbor.local" -> "http://127.0.0.1:5000").
+ */
+struct gd_conf_registry {
+	char *host; /* "harbor.local" or "harbor.local:443" */
+	char *endpoint; /* NULL: https://<host> */
+	char *username;
+	char *username_file;
+	char *password_file;
+	char *ca_file;
+	bool insecure; /* skip TLS verification */
+};
+
+/* A classic Helm repository (index.yaml) by URL prefix. */
+struct gd_conf_helm_repo {
+	char *url;
+	char *username;
+	char *username_file;
+	char *password_file;
+	char *ca_file;
+	bool insecure;
+};
+
 struct gd_conf_user {
 	char *name;
 	char *password_hash; /* a hash, not a secret: gitopsd hash-password */
@@ -49,6 +74,13 @@ struct gd_conf {
 
 	struct gd_conf_repo *repositories;
 	size_t nrepositories;
+
+	struct gd_conf_registry *registries;
+	size_t nregistries;
+	struct gd_conf_helm_repo *helm_repositories;
+	size_t nhelm_repositories;
+	long chart_cache_max; /* bytes of chart archives kept on disk */
+	long render_cache_max; /* rendered results kept in memory */
 
 	struct {
 		char *kubeconfig; /* NULL: $KUBECONFIG, ~/.kube/config */
@@ -97,6 +129,13 @@ void gd_conf_secret_free(char *);
 
 /* The repository credentials that apply to url: longest prefix wins. */
 const struct gd_conf_repo *gd_conf_repo_for(
+    const struct gd_conf *, const char *url);
+
+/* The registry whose host is host ("h" or "h:port"), or NULL. */
+const struct gd_conf_registry *gd_conf_registry_for(
+    const struct gd_conf *, const char *host);
+/* The Helm repository settings for url: longest prefix wins. */
+const struct gd_conf_helm_repo *gd_conf_helm_repo_for(
     const struct gd_conf *, const char *url);
 
 #endif /* GITOPSD_CONF_H */

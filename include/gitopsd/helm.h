@@ -13,6 +13,7 @@
 #ifndef GITOPSD_HELM_H
 #define GITOPSD_HELM_H
 
+#include "gitopsd/conf.h"
 #include "gitopsd/core.h"
 #include "gitopsd/tmpl.h"
 
@@ -27,6 +28,20 @@ int gd_helm_chart_load(
 /* Loads a chart from a .tgz held in memory (entries under one folder). */
 int gd_helm_chart_load_archive(
     struct gd_helm_chart **out, const void *data, size_t len, struct gd_err *);
+/* One file of a chart held in memory, name relative to the chart root. */
+struct gd_helm_file {
+	const char *name; /* "templates/deployment.yaml" */
+	const void *data;
+	size_t len;
+};
+/*
+ * Loads a chart from its files (a chart folder read out of git, say), as
+ * from a directory: .helmignore applies, subcharts come from charts/.
+ */
+int gd_helm_chart_load_files(struct gd_helm_chart **out,
+    const struct gd_helm_file *files, size_t n, struct gd_err *);
+/* Another reference to a chart; each one is given back with _free. */
+struct gd_helm_chart *gd_helm_chart_ref(struct gd_helm_chart *);
 void gd_helm_chart_free(struct gd_helm_chart *);
 /* The chart's name (Chart.yaml "name"). */
 const char *gd_helm_chart_name(const struct gd_helm_chart *);
@@ -72,6 +87,44 @@ int gd_helm_render(struct gd_helm_result *out,
     const struct gd_helm_chart *chart, const json_t *values,
     const struct gd_helm_opts *, struct gd_err *);
 void gd_helm_result_dispose(struct gd_helm_result *);
+
+/* --- charts from OCI registries and Helm repositories (pull*.c) ----------
+ *
+ * The chart store keeps every chart archive it pulled under dir, named by
+ * the sha256 of its bytes, evicts the least recently used past the
+ * config's chart_cache_max, loads each archive once and shares the loaded
+ * chart between every app that uses it. A tag or version that still
+ * resolves to the same digest downloads nothing more; concurrent pulls of
+ * one chart make one download. Registries, their endpoints (aliases) and
+ * credentials, and Helm repositories' credentials come from the config.
+ */
+struct gd_helm_pull;
+
+int gd_helm_pull_new(struct gd_helm_pull **out, const struct gd_conf *,
+    const char *dir, struct gd_err *);
+void gd_helm_pull_free(struct gd_helm_pull *);
+
+#define GD_HELM_PULL_HARD 0x1 /* ask the server again, bypass memos */
+
+struct gd_helm_pulled {
+	char *digest; /* "sha256:<hex>" of the chart archive */
+	char *version; /* the chart version chosen (a range resolved) */
+	char *ref; /* "oci://harbor.local/charts/myapp:1.3.0", for messages */
+	struct gd_helm_chart *chart; /* a reference: _dispose gives it back */
+};
+
+/*
+ * Resolves a chart source: repo_url "oci://host[:port]/path" or a Helm
+ * repository "http(s)://...", chart the chart's name, revision an exact
+ * version, a semver range ("1.3.*", "^1.2", ">=1.2.0 <2.0.0"; empty is
+ * "*") or, for OCI, a digest "sha256:...". Downloads what the store lacks
+ * and checks its digest. Errors name the ref and what went wrong:
+ * "oci://harbor.local/charts/myapp:1.3.0: manifest unknown".
+ */
+int gd_helm_pull(struct gd_helm_pull *, const char *repo_url, const char *chart,
+    const char *revision, unsigned flags, struct gd_helm_pulled *out,
+    struct gd_err *);
+void gd_helm_pulled_dispose(struct gd_helm_pulled *);
 
 /* `gitopsd render CHART [flags]`: argv[0] is "render". Exit status. */
 int gd_helm_render_main(int argc, char **argv);

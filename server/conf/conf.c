@@ -75,6 +75,53 @@ static const struct conf_key conf_repo_keys[] = {
 	CONF_END
 };
 
+static const struct conf_key conf_registry_keys[] = {
+	{ "host", CONF_STR, offsetof(struct gd_conf_registry, host), NULL,
+	    "registry host as written in repoURL (oci://HOST/...)", 0, 0, NULL,
+	    0, 0, true },
+	{ "endpoint", CONF_STR, offsetof(struct gd_conf_registry, endpoint),
+	    NULL,
+	    "where to reach it, http(s)://HOST[:PORT] (default: https://"
+	    "<host>)",
+	    0, 0, NULL, 0, 0, false },
+	{ "username", CONF_STR, offsetof(struct gd_conf_registry, username),
+	    NULL, "user name (robot$ci)", 0, 0, NULL, 0, 0, false },
+	{ "username_file", CONF_PATH,
+	    offsetof(struct gd_conf_registry, username_file), NULL,
+	    "file holding the user name", 0, 0, NULL, 0, 0, false },
+	{ "password_file", CONF_PATH,
+	    offsetof(struct gd_conf_registry, password_file), NULL,
+	    "file holding the password or token", 0, 0, NULL, 0, 0, false },
+	{ "ca_file", CONF_PATH, offsetof(struct gd_conf_registry, ca_file),
+	    NULL, "PEM bundle of CAs to trust for this registry", 0, 0, NULL, 0,
+	    0, false },
+	{ "insecure", CONF_BOOL, offsetof(struct gd_conf_registry, insecure),
+	    "false", "skip TLS verification (test setups only)", 0, 0, NULL, 0,
+	    0, false },
+	CONF_END
+};
+
+static const struct conf_key conf_helm_repo_keys[] = {
+	{ "url", CONF_STR, offsetof(struct gd_conf_helm_repo, url), NULL,
+	    "repository URL prefix these settings apply to", 0, 0, NULL, 0, 0,
+	    true },
+	{ "username", CONF_STR, offsetof(struct gd_conf_helm_repo, username),
+	    NULL, "user name for basic auth", 0, 0, NULL, 0, 0, false },
+	{ "username_file", CONF_PATH,
+	    offsetof(struct gd_conf_helm_repo, username_file), NULL,
+	    "file holding the user name", 0, 0, NULL, 0, 0, false },
+	{ "password_file", CONF_PATH,
+	    offsetof(struct gd_conf_helm_repo, password_file), NULL,
+	    "file holding the password", 0, 0, NULL, 0, 0, false },
+	{ "ca_file", CONF_PATH, offsetof(struct gd_conf_helm_repo, ca_file),
+	    NULL, "PEM bundle of CAs to trust for this repository", 0, 0, NULL,
+	    0, 0, false },
+	{ "insecure", CONF_BOOL, offsetof(struct gd_conf_helm_repo, insecure),
+	    "false", "skip TLS verification (test setups only)", 0, 0, NULL, 0,
+	    0, false },
+	CONF_END
+};
+
 static const struct conf_key conf_user_keys[] = {
 	{ "name", CONF_STR, offsetof(struct gd_conf_user, name), NULL,
 	    "login name", 0, 0, NULL, 0, 0, true },
@@ -170,6 +217,23 @@ static const struct conf_key conf_root[] = {
 	    NULL, "credentials and TLS by URL prefix", 0, 0, conf_repo_keys,
 	    sizeof(struct gd_conf_repo),
 	    offsetof(struct gd_conf, nrepositories), false },
+	{ "registries", CONF_LIST, offsetof(struct gd_conf, registries), NULL,
+	    "OCI registries: endpoint and credentials by host", 0, 0,
+	    conf_registry_keys, sizeof(struct gd_conf_registry),
+	    offsetof(struct gd_conf, nregistries), false },
+	{ "helm_repositories", CONF_LIST,
+	    offsetof(struct gd_conf, helm_repositories), NULL,
+	    "Helm chart repositories: credentials and TLS by URL prefix", 0, 0,
+	    conf_helm_repo_keys, sizeof(struct gd_conf_helm_repo),
+	    offsetof(struct gd_conf, nhelm_repositories), false },
+	{ "chart_cache_max", CONF_INT,
+	    offsetof(struct gd_conf, chart_cache_max), "2147483648",
+	    "bytes of chart archives kept under data_dir/charts", 1L << 20,
+	    1L << 40, NULL, 0, 0, false },
+	{ "render_cache_max", CONF_INT,
+	    offsetof(struct gd_conf, render_cache_max), "4096",
+	    "rendered results kept in memory (least recently used go)", 0,
+	    1000000, NULL, 0, 0, false },
 	{ "cluster", CONF_SECTION, 0, NULL, "the Kubernetes connection", 0, 0,
 	    conf_cluster_keys, 0, 0, false },
 	{ "users", CONF_LIST, offsetof(struct gd_conf, users), NULL,
@@ -758,6 +822,34 @@ gd_conf_repo_for(const struct gd_conf *conf, const char *url)
 		if (strncmp(url, conf->repositories[i].url, n) == 0 &&
 		    (best == NULL || n > bestn)) {
 			best = &conf->repositories[i];
+			bestn = n;
+		}
+	}
+	return best;
+}
+
+const struct gd_conf_registry *
+gd_conf_registry_for(const struct gd_conf *conf, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nregistries; i++)
+		if (strcmp(conf->registries[i].host, host) == 0)
+			return &conf->registries[i];
+	return NULL;
+}
+
+const struct gd_conf_helm_repo *
+gd_conf_helm_repo_for(const struct gd_conf *conf, const char *url)
+{
+	const struct gd_conf_helm_repo *best = NULL;
+	size_t i, n, bestn = 0;
+
+	for (i = 0; i < conf->nhelm_repositories; i++) {
+		n = strlen(conf->helm_repositories[i].url);
+		if (strncmp(url, conf->helm_repositories[i].url, n) == 0 &&
+		    (best == NULL || n > bestn)) {
+			best = &conf->helm_repositories[i];
 			bestn = n;
 		}
 	}

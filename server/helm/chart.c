@@ -59,6 +59,8 @@ gd_helm_chart_free(struct gd_helm_chart *c)
 
 	if (c == NULL)
 		return;
+	if (__atomic_fetch_sub(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
 	json_decref(c->meta);
 	json_decref(c->values);
 	helm_files_dispose(&c->templates);
@@ -71,6 +73,13 @@ gd_helm_chart_free(struct gd_helm_chart *c)
 	gd_tmpl_set_free(c->cache);
 	free(c->cache_key);
 	free(c);
+}
+
+struct gd_helm_chart *
+gd_helm_chart_ref(struct gd_helm_chart *c)
+{
+	__atomic_fetch_add(&c->refs, 1, __ATOMIC_RELAXED);
+	return c;
 }
 
 const char *
@@ -266,6 +275,63 @@ gd_helm_chart_load(
 		rc = helm_chart_from_files(out, &files, NULL, err);
 	free(p);
 	gd_buf_dispose(&b);
+	ignore_dispose(&ig);
+	helm_files_dispose(&files);
+	return rc;
+}
+
+/* True when .helmignore drops rel or one of the folders above it. */
+static bool
+ignore_path(const struct ignore *ig, const char *rel)
+{
+	char *dir = xstrdup(rel), *p;
+	bool ignored = false;
+
+	for (p = strchr(dir, '/'); p != NULL && !ignored;
+	     p = strchr(p + 1, '/')) {
+		*p = '\0';
+		ignored = ignore_match(ig, dir, true);
+		*p = '/';
+	}
+	free(dir);
+	return ignored || ignore_match(ig, rel, false);
+}
+
+int
+gd_helm_chart_load_files(struct gd_helm_chart **out,
+    const struct gd_helm_file *in, size_t n, struct gd_err *err)
+{
+	struct helm_files files = { 0 };
+	struct ignore ig = { 0 };
+	size_t i, total = 0;
+	int rc = 0;
+
+	*out = NULL;
+	for (i = 0; i < n; i++)
+		if (strcmp(in[i].name, ".helmignore") == 0)
+			ignore_parse(
+			    &ig, in[i].data ? in[i].data : "", in[i].len);
+	for (i = 0; i < n; i++) {
+		if (strcmp(in[i].name, ".helmignore") == 0 ||
+		    ignore_path(&ig, in[i].name))
+			continue;
+		if (files.n >= HELM_MAX_FILES) {
+			rc = gd_err_set(err, GD_ETOOBIG,
+			    "chart has more than %d files", HELM_MAX_FILES);
+			goto out;
+		}
+		total += in[i].len;
+		if (in[i].len > HELM_MAX_FILE || total > HELM_MAX_TOTAL) {
+			rc = gd_err_set(err, GD_ETOOBIG,
+			    "%s: chart is larger than %d bytes", in[i].name,
+			    HELM_MAX_TOTAL);
+			goto out;
+		}
+		helm_files_add(&files, in[i].name, in[i].data ? in[i].data : "",
+		    in[i].len);
+	}
+	rc = helm_chart_from_files(out, &files, NULL, err);
+out:
 	ignore_dispose(&ig);
 	helm_files_dispose(&files);
 	return rc;

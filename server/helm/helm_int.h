@@ -43,6 +43,7 @@ struct gd_helm_chart {
 	 */
 	struct gd_tmpl_set *cache;
 	char *cache_key;
+	int refs; /* extra references (gd_helm_chart_ref), root only */
 };
 
 void helm_files_add(
