@@ -140,6 +140,55 @@ test_conf__full_file(void **state)
 	gd_conf_free(conf);
 }
 
+/* The chart sources of issue #5: registries by host, Helm repos by URL. */
+static void
+test_conf__chart_sources(void **state)
+{
+	struct gd_conf *conf =
+	    load_ok("registries:\n"
+		    "  - host: harbor.local\n"
+		    "    endpoint: http://127.0.0.1:5000\n"
+		    "    username: robot$ci\n"
+		    "    password_file: harbor-password\n"
+		    "  - host: ghcr.io\n"
+		    "helm_repositories:\n"
+		    "  - url: https://charts.example.com\n"
+		    "    username_file: /run/u\n"
+		    "    password_file: /run/p\n"
+		    "  - url: https://charts.example.com/private/\n"
+		    "    insecure: true\n"
+		    "chart_cache_max: 104857600\n");
+	const struct gd_conf_registry *reg;
+	const struct gd_conf_helm_repo *hr;
+
+	(void)state;
+	reg = gd_conf_registry_for(conf, "harbor.local");
+	assert_non_null(reg);
+	assert_string_equal(reg->endpoint, "http://127.0.0.1:5000");
+	assert_string_equal(reg->username, "robot$ci");
+	assert_string_equal(reg->password_file, "/etc/gd/harbor-password");
+	reg = gd_conf_registry_for(conf, "ghcr.io");
+	assert_non_null(reg);
+	assert_null(reg->endpoint);
+	/* a host is matched whole, never as a prefix */
+	assert_null(gd_conf_registry_for(conf, "harbor.local:5000"));
+	assert_null(gd_conf_registry_for(conf, "harbor"));
+	hr = gd_conf_helm_repo_for(
+	    conf, "https://charts.example.com/private/index.yaml");
+	assert_non_null(hr);
+	assert_true(hr->insecure);
+	hr = gd_conf_helm_repo_for(conf, "https://charts.example.com/a.tgz");
+	assert_string_equal(hr->username_file, "/run/u");
+	assert_null(gd_conf_helm_repo_for(conf, "https://other.example.com"));
+	assert_int_equal(conf->chart_cache_max, 104857600);
+	assert_int_equal(conf->render_cache_max, 4096);
+	gd_conf_free(conf);
+
+	/* a registry without its host is refused with the place */
+	assert_string_equal(load_bad("registries:\n  - endpoint: http://x\n"),
+	    "/etc/gd/gitopsd.yaml:2:5: registries.0.host: missing");
+}
+
 static void
 test_conf__unknown_key_has_position(void **state)
 {
@@ -286,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_conf__defaults),
 		cmocka_unit_test(test_conf__empty_file_is_defaults),
 		cmocka_unit_test(test_conf__full_file),
+		cmocka_unit_test(test_conf__chart_sources),
 		cmocka_unit_test(test_conf__unknown_key_has_position),
 		cmocka_unit_test(test_conf__wrong_types_have_position),
 		cmocka_unit_test(test_conf__ranges_and_values),
