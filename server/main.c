@@ -24,7 +24,9 @@
 #include "gitopsd/catalog.h"
 #include "gitopsd/conf.h"
 #include "gitopsd/helm.h"
+#include "gitopsd/kube.h"
 #include "gitopsd/repo.h"
+#include "gitopsd/source.h"
 #include "gitopsd/store.h"
 
 struct main_opts {
@@ -173,18 +175,23 @@ static int
 main_run(struct gd_conf *conf)
 {
 	struct main_gitops gitops;
+	struct gd_source_opts so;
+	struct gd_source *source = NULL;
 	struct gd_api_env env;
 	struct gd_api_opts ao;
 	struct gd_store *store = NULL;
 	struct gd_api *api = NULL;
 	struct gd_err err;
-	char *dbpath = NULL;
+	char *dbpath = NULL, *charts = NULL;
 	sigset_t set;
 	int sig, n, rc = 1;
 
 	gd_err_clear(&err);
 	memset(&gitops, 0, sizeof(gitops));
+	memset(&so, 0, sizeof(so));
 	gd_repo_lib_init();
+	/* libcurl (kube, chart pulls) is set up once, before any thread */
+	gd_kube_global_init();
 	if (main_data_dir(conf->data_dir, &err) < 0)
 		goto fail;
 	xasprintf(&dbpath, "%s/gitopsd.db", conf->data_dir);
@@ -207,7 +214,14 @@ main_run(struct gd_conf *conf)
 	if (gd_repo_lib_trust(conf, conf->data_dir, &err) < 0 ||
 	    main_gitops_start(&gitops, conf, &err) < 0)
 		goto fail;
+	xasprintf(&charts, "%s/charts", conf->data_dir);
+	so.conf = conf;
+	so.gitops = gitops.repo;
+	if (gd_helm_pull_new(&so.pull, conf, charts, &err) < 0 ||
+	    gd_source_new(&source, &so, &err) < 0)
+		goto fail;
 	memset(&env, 0, sizeof(env));
+	env.source = source;
 	env.catalog = gitops.cell;
 	env.gitops = gitops.repo;
 	env.poller = gitops.poller;
@@ -235,13 +249,29 @@ out:
 	if (api != NULL)
 		gd_api_stop(api);
 	gd_api_free(api);
+	gd_source_free(source);
+	gd_helm_pull_free(so.pull);
 	main_gitops_stop(&gitops);
 	gd_repo_lib_shutdown();
 	gd_store_close(store);
 	free(dbpath);
+	free(charts);
 	if (rc == 0)
 		log_info("gitopsd: stopped");
 	return rc;
+}
+
+/* `render --app NAME` renders an Application; without it, a chart. */
+static bool
+main_render_app(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--app") == 0 ||
+		    strncmp(argv[i], "--app=", 6) == 0)
+			return true;
+	return false;
 }
 
 int
@@ -269,7 +299,9 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "version") == 0)
 		return main_version();
 	if (argc > 1 && strcmp(argv[1], "render") == 0)
-		return gd_helm_render_main(argc - 1, argv + 1);
+		return main_render_app(argc, argv) ?
+		    gd_source_render_main(argc - 1, argv + 1) :
+		    gd_helm_render_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:l:d:w:nvhV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {

@@ -157,6 +157,7 @@ struct gd_api_env {
 	struct gd_repo *gitops;
 	struct gd_repo_poller *poller;
 	const struct gd_conf *conf; /* webhook secrets */
+	struct gd_source *source; /* issue #5: rendering (may be NULL) */
 };
 
 /*

@@ -116,7 +116,16 @@ void gd_buf_dispose(struct gd_buf *);
 void gd_buf_reset(struct gd_buf *);
 void gd_buf_add(struct gd_buf *, const void *, size_t);
 void gd_buf_adds(struct gd_buf *, const char *);
-void gd_buf_addc(struct gd_buf *, char);
+/* Inline: emitters and indenters add a byte at a time. */
+static inline void
+gd_buf_addc(struct gd_buf *b, char c)
+{
+	if (b->len + 2 <= b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+	} else
+		gd_buf_add(b, &c, 1);
+}
 void gd_buf_printf(struct gd_buf *, const char *, ...) GD_PRINTF(2, 3);
 void gd_buf_vprintf(struct gd_buf *, const char *, va_list) GD_PRINTF(2, 0);
 /* Hands the storage to the caller (never NULL) and leaves b empty. */

@@ -53,6 +53,26 @@ const char *gd_helm_chart_name(const struct gd_helm_chart *);
  */
 int gd_helm_values_build(json_t **out, const char *const *files, size_t nfiles,
     const char *const *sets, size_t nsets, struct gd_err *);
+/* The flag a command-line value came from; each is read as Helm does. */
+enum gd_helm_set_kind {
+	GD_HELM_SET, /* --set a.b[0]=1: typed (int64, bool, null) */
+	GD_HELM_SET_STRING, /* --set-string: every value a string */
+	GD_HELM_SET_FILE, /* --set-file k=path: the file's text */
+	GD_HELM_SET_JSON, /* --set-json k=<json>, or one JSON object */
+	GD_HELM_SET_LITERAL, /* --set-literal k=v: v verbatim, commas too */
+};
+struct gd_helm_set {
+	enum gd_helm_set_kind kind;
+	const char *arg;
+};
+/*
+ * gd_helm_values_build with every kind of flag, applied in Helm's order
+ * whatever the order given: files, then --set-json, --set, --set-string,
+ * --set-file, --set-literal. --set-file paths are opened as given.
+ */
+int gd_helm_values_build_sets(json_t **out, const char *const *files,
+    size_t nfiles, const struct gd_helm_set *sets, size_t nsets,
+    struct gd_err *);
 
 struct gd_helm_opts {
 	const char *release_name; /* default "release-name" */
@@ -69,6 +89,11 @@ struct gd_helm_opts {
 	const struct gd_tmpl_limits *limits; /* NULL: tmpl's defaults */
 	uint64_t seed; /* rand* and uuidv4; 0 seeds from the system */
 	int64_t now; /* what now returns, Unix seconds; 0: the clock */
+	/*
+	 * helm --debug: when a rendered file is not YAML, the result's
+	 * text still holds every rendered file, as helm prints them.
+	 */
+	bool debug;
 };
 
 struct gd_helm_result {
@@ -100,6 +125,11 @@ void gd_helm_result_dispose(struct gd_helm_result *);
  */
 struct gd_helm_pull;
 
+/*
+ * Opens (creating it) the store in dir and takes in what an earlier run
+ * left there. The config is borrowed and must outlive the store. Every
+ * function may be called from any number of threads.
+ */
 int gd_helm_pull_new(struct gd_helm_pull **out, const struct gd_conf *,
     const char *dir, struct gd_err *);
 void gd_helm_pull_free(struct gd_helm_pull *);
@@ -125,6 +155,19 @@ int gd_helm_pull(struct gd_helm_pull *, const char *repo_url, const char *chart,
     const char *revision, unsigned flags, struct gd_helm_pulled *out,
     struct gd_err *);
 void gd_helm_pulled_dispose(struct gd_helm_pulled *);
+
+/* What the store did since it was made (benchmarks, tests, metrics). */
+struct gd_helm_pull_stats {
+	unsigned long requests; /* HTTP requests sent */
+	unsigned long downloads; /* chart archives fetched */
+	unsigned long hits; /* pulls answered without a download */
+	unsigned long corrupt; /* stored archives found damaged */
+	unsigned long evictions; /* archives removed past chart_cache_max */
+	size_t files; /* archives on disk */
+	size_t bytes; /* their size */
+};
+
+void gd_helm_pull_stats(struct gd_helm_pull *, struct gd_helm_pull_stats *out);
 
 /* `gitopsd render CHART [flags]`: argv[0] is "render". Exit status. */
 int gd_helm_render_main(int argc, char **argv);

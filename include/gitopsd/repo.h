@@ -92,6 +92,14 @@ int gd_repo_list(json_t **out, struct gd_repo *, const char *sha,
  * the root; fn returns 0 to go on, anything else stops the walk and is
  * returned. Symlinks and submodules are skipped.
  */
+/*
+ * The object id (40 hex digits) of the folder at path ("" for the root)
+ * at commit sha: equal ids mean equal contents, whatever the commit
+ * (issue #5's render cache keys on it). GD_ENOTFOUND names path.
+ */
+int gd_repo_tree_id(char id[GD_SHA_LEN], struct gd_repo *, const char *sha,
+    const char *path, struct gd_err *);
+
 typedef int (*gd_repo_walk_fn)(void *arg, const char *path);
 int gd_repo_walk(struct gd_repo *, const char *sha, gd_repo_walk_fn, void *,
     struct gd_err *);

@@ -197,6 +197,12 @@ void gd_tmpl_set_missingkey(struct gd_tmpl_set *, enum gd_tmpl_missingkey);
 int gd_tmpl_parse(struct gd_tmpl_set *, const char *name, const char *text,
     size_t len, struct gd_err *);
 bool gd_tmpl_has(const struct gd_tmpl_set *, const char *name);
+/*
+ * Whether any template of the set calls one of the functions named
+ * (a NULL-terminated list): what a caller asks before it lets runs share
+ * data that some functions change in place.
+ */
+bool gd_tmpl_set_calls(const struct gd_tmpl_set *, const char *const *names);
 /* Runs template name with data, appending to out (ExecuteTemplate). */
 int gd_tmpl_execute(struct gd_buf *out, struct gd_tmpl_set *, const char *name,
     const struct gd_tval *data, struct gd_err *);
@@ -206,6 +212,14 @@ int gd_tmpl_execute(struct gd_buf *out, struct gd_tmpl_set *, const char *name,
  */
 int gd_tmpl_execute_ud(struct gd_buf *out, struct gd_tmpl_set *,
     const char *name, const struct gd_tval *data, void *ud, struct gd_err *);
+/*
+ * The same, with limits for this run only (NULL: the set's). Running only
+ * reads the set, so once parsing is over, any number of threads may run
+ * one set at the same time (each with its own out, data and ud).
+ */
+int gd_tmpl_execute_lim(struct gd_buf *out, const struct gd_tmpl_set *,
+    const char *name, const struct gd_tval *data, void *ud,
+    const struct gd_tmpl_limits *, struct gd_err *);
 /* Replaces the limits (zero fields take the defaults). */
 void gd_tmpl_set_limits(struct gd_tmpl_set *, const struct gd_tmpl_limits *);
 

@@ -234,7 +234,7 @@ gd_catalog_selector_match(
     bool *match, const char *sel, const json_t *labels, struct gd_err *err)
 {
 	const char *p = sel, *q;
-	bool m;
+	bool m = true;
 	int rc;
 
 	*match = true;

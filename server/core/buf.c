@@ -72,12 +72,6 @@ gd_buf_adds(struct gd_buf *b, const char *s)
 }
 
 void
-gd_buf_addc(struct gd_buf *b, char c)
-{
-	gd_buf_add(b, &c, 1);
-}
-
-void
 gd_buf_vprintf(struct gd_buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;

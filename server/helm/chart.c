@@ -10,6 +10,11 @@
  * loader gives numbers, so a scalar that is not a string is read back
  * from the source text at its position. The loader is bounded (file
  * size, total size, file count) because a chart is untrusted input.
+ *
+ * Also here: Chart.yaml's kubeVersion checked against the Capabilities,
+ * and the glob .Files.Glob matches with (gobwas/glob: "*" stays within a
+ * path segment, "**" crosses them, {a,b} alternatives), bounded in the
+ * backtracking a hostile pattern could ask for.
  */
 #include <dirent.h>
 #include <fnmatch.h>
@@ -70,8 +75,7 @@ gd_helm_chart_free(struct gd_helm_chart *c)
 		gd_helm_chart_free(c->deps[i]);
 	free(c->deps);
 	free(c->path);
-	gd_tmpl_set_free(c->cache);
-	free(c->cache_key);
+	helm_render_cache_free(c->rcache);
 	free(c);
 }
 
@@ -631,4 +635,198 @@ helm_chart_from_files(struct gd_helm_chart **out, const struct helm_files *fs,
 out:
 	gd_helm_chart_free(c);
 	return rc;
+}
+
+/* --- kubeVersion -----------------------------------------------------------
+ */
+
+int
+helm_chart_check_kube(
+    const struct gd_helm_chart *c, const char *kube_version, struct gd_err *err)
+{
+	const char *want = helm_chart_meta_str(c, "kubeVersion");
+	const char *kv = kube_version != NULL ? kube_version : "v1.20.0";
+	struct helm_semver_range *r = NULL;
+	struct helm_semver v;
+	struct gd_err e = { 0 };
+	char *shown;
+	bool ok;
+
+	if (*want == '\0')
+		return 0;
+	/* Capabilities print the version with its "v", as helm's message */
+	xasprintf(&shown, "%s%s", kv[0] == 'v' ? "" : "v", kv);
+	/* chartutil.IsCompatibleRange: what does not parse is incompatible */
+	ok = helm_semver_parse(&v, shown) &&
+	    helm_semver_range_new(&r, want, &e) == 0 &&
+	    helm_semver_range_match(r, &v);
+	helm_semver_range_free(r);
+	if (!ok)
+		gd_err_set(err, GD_EINVAL,
+		    "chart requires kubeVersion: %s which is incompatible with "
+		    "Kubernetes %s",
+		    want, shown);
+	free(shown);
+	return ok ? 0 : GD_EINVAL;
+}
+
+/* --- .Files.Glob: gobwas/glob with '/' as the separator --------------------
+ */
+
+#define GLOB_BUDGET 100000
+
+/* The end of the {...} group at p (p on '{'), or NULL if unclosed. */
+static const char *
+glob_group_end(const char *p)
+{
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '{')
+			depth++;
+		else if (*p == '}' && --depth == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* One [...] class at *pp against the byte c; advances *pp past it. */
+static bool
+glob_class(const char **pp, unsigned char c, bool *ok)
+{
+	const char *p = *pp + 1;
+	bool neg = false, hit = false;
+	unsigned char lo, hi;
+
+	if (*p == '!') {
+		neg = true;
+		p++;
+	}
+	while (*p != '\0' && *p != ']') {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		lo = (unsigned char)*p++;
+		hi = lo;
+		if (*p == '-' && p[1] != '\0' && p[1] != ']') {
+			p++;
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			hi = (unsigned char)*p++;
+		}
+		if (c >= lo && c <= hi)
+			hit = true;
+	}
+	if (*p != ']') {
+		*ok = false;
+		return false;
+	}
+	*pp = p + 1;
+	return hit != neg;
+}
+
+static bool glob_at(
+    const char *p, const char *pend, const char *s, long *budget, bool *ok);
+
+/*
+ * The pattern p..pend (then, at the end of each {} alternative, the
+ * rest after the group) against s.
+ */
+static bool
+glob_at(const char *p, const char *pend, const char *s, long *budget, bool *ok)
+{
+	const char *end, *alt, *q;
+	char *joined;
+	bool m;
+
+	while (p < pend) {
+		if (--*budget < 0)
+			return false;
+		switch (*p) {
+		case '*':
+			if (p + 1 < pend && p[1] == '*') {
+				/* ** spans separators */
+				for (q = s;; q++) {
+					if (glob_at(p + 2, pend, q, budget, ok))
+						return true;
+					if (*q == '\0' || *budget < 0)
+						return false;
+				}
+			}
+			for (q = s;; q++) {
+				if (glob_at(p + 1, pend, q, budget, ok))
+					return true;
+				if (*q == '\0' || *q == '/' || *budget < 0)
+					return false;
+			}
+		case '?':
+			if (*s == '\0' || *s == '/')
+				return false;
+			/* a whole UTF-8 rune */
+			s++;
+			while ((*s & 0xC0) == 0x80)
+				s++;
+			p++;
+			break;
+		case '[':
+			if (*s == '\0' ||
+			    !glob_class(&p, (unsigned char)*s, ok))
+				return false;
+			s++;
+			break;
+		case '{':
+			if ((end = glob_group_end(p)) == NULL || end >= pend) {
+				*ok = false;
+				return false;
+			}
+			/* each alternative, followed by the rest */
+			for (alt = p + 1; alt <= end;) {
+				const char *a_end = alt;
+				int depth = 0;
+
+				for (; a_end < end; a_end++) {
+					if (*a_end == '\\' && a_end + 1 < end)
+						a_end++;
+					else if (*a_end == '{')
+						depth++;
+					else if (*a_end == '}')
+						depth--;
+					else if (*a_end == ',' && depth == 0)
+						break;
+				}
+				xasprintf(&joined, "%.*s%.*s",
+				    (int)(a_end - alt), alt,
+				    (int)(pend - end - 1), end + 1);
+				m = glob_at(joined, joined + strlen(joined), s,
+				    budget, ok);
+				free(joined);
+				if (m)
+					return true;
+				alt = a_end + 1;
+			}
+			return false;
+		case '\\':
+			if (p + 1 < pend)
+				p++;
+			/* FALLTHROUGH */
+		default:
+			if (*s != *p)
+				return false;
+			s++;
+			p++;
+		}
+	}
+	return *s == '\0';
+}
+
+bool
+helm_glob_match(const char *pattern, const char *name)
+{
+	long budget = GLOB_BUDGET;
+	bool ok = true, m;
+
+	m = glob_at(pattern, pattern + strlen(pattern), name, &budget, &ok);
+	/* glob.Compile's errors (an unclosed [ or {) match nothing */
+	return m && ok;
 }

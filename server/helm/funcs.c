@@ -2,7 +2,9 @@
 /*
  * Helm's own template functions (pkg/engine/funcs.go): include and tpl,
  * which run templates of the set being rendered, required and fail, the
- * YAML and JSON converters, and lookup (always empty: no cluster).
+ * YAML, JSON and TOML converters (toYamlPretty is go-yaml v3's layout;
+ * TOML itself is toml.c), lookup (always empty: no cluster) and
+ * getHostByName (always "": helm template runs without --enable-dns).
  *
  * The subtle parts are Helm's: include counts how deep each name nests
  * and stops at 1000 with its own message; tpl parses its text as a
@@ -11,6 +13,8 @@
  * "execution error at (file:line:col): msg"; toYaml drops the final
  * newline; fromYaml reports a parse error inside the map it returns.
  */
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +204,373 @@ FN(f_to_yaml)
 	return 0;
 }
 
+/* --- toYamlPretty: go-yaml v3 with indent 2 ------------------------------
+ *
+ * v3 differs from the v2 toYaml prints in its layout only: lists are
+ * indented under their key, long lines are not folded, floats print as
+ * Go's %v (1e+06) since no JSON round trip comes first, and map keys sort
+ * in v3's "natural" order (digits compared as numbers). Scalars quote
+ * alike, so each is quoted by ydoc's v2 emitter and unfolded here.
+ */
+
+static bool
+pretty_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* unicode.IsLetter, with every non-ASCII byte taken as a letter */
+static bool
+pretty_letter(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/* yaml.v3's keyList.Less on two string keys */
+static int
+pretty_key_cmp(const void *x, const void *y)
+{
+	const unsigned char *a = *(const unsigned char *const *)x;
+	const unsigned char *b = *(const unsigned char *const *)y;
+	size_t la = strlen((const char *)a), lb = strlen((const char *)b);
+	size_t i, ai, bi;
+	long long an, bn;
+	bool digits = false, al, bl;
+	ptrdiff_t j;
+
+	for (i = 0; i < la && i < lb; i++) {
+		if (a[i] == b[i]) {
+			digits = pretty_digit(a[i]);
+			continue;
+		}
+		al = pretty_letter(a[i]);
+		bl = pretty_letter(b[i]);
+		if (al && bl)
+			return a[i] < b[i] ? -1 : 1;
+		if (al || bl)
+			return (digits ? al : bl) ? -1 : 1;
+		an = bn = 0;
+		if (a[i] == '0' || b[i] == '0')
+			for (j = (ptrdiff_t)i - 1; j >= 0 && pretty_digit(a[j]);
+			     j--)
+				if (a[j] != '0') {
+					an = bn = 1;
+					break;
+				}
+		for (ai = i; ai < la && pretty_digit(a[ai]); ai++)
+			an = an * 10 + (a[ai] - '0');
+		for (bi = i; bi < lb && pretty_digit(b[bi]); bi++)
+			bn = bn * 10 + (b[bi] - '0');
+		if (an != bn)
+			return an < bn ? -1 : 1;
+		if (ai != bi)
+			return ai < bi ? -1 : 1;
+		return a[i] < b[i] ? -1 : 1;
+	}
+	return la < lb ? -1 : la > lb;
+}
+
+static void
+pretty_indent(struct gd_buf *b, size_t n)
+{
+	while (n-- > 0)
+		gd_buf_addc(b, ' ');
+}
+
+/*
+ * v2 double-quotes a multi-line string with a tab in it, v3 writes it as
+ * a literal block: true when only the tabs stood in the way (no other
+ * control character, no space before a line break or at the end).
+ */
+static bool
+pretty_tab_block(const char *s, size_t n)
+{
+	size_t i;
+
+	if (memchr(s, '\n', n) == NULL || memchr(s, '\t', n) == NULL ||
+	    s[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f ||
+		    (c == ' ' && i + 1 < n && s[i + 1] == '\n'))
+			return false;
+	}
+	return true;
+}
+
+/* yaml_emitter_write_literal_scalar, at indent ind + 2 */
+static void
+pretty_literal(struct gd_buf *b, const char *s, size_t n, size_t ind)
+{
+	const char *p = s, *nl;
+
+	gd_buf_addc(b, '|');
+	if (s[0] == ' ' || s[0] == '\n')
+		gd_buf_addc(b, '2');
+	if (s[n - 1] != '\n')
+		gd_buf_addc(b, '-');
+	else if (n == 1 || s[n - 2] == '\n')
+		gd_buf_addc(b, '+');
+	while (p < s + n) {
+		nl = memchr(p, '\n', (size_t)(s + n - p));
+		if (nl == NULL)
+			nl = s + n;
+		gd_buf_addc(b, '\n');
+		if (nl > p) {
+			pretty_indent(b, ind + 2);
+			gd_buf_add(b, p, (size_t)(nl - p));
+		}
+		p = nl + 1;
+	}
+}
+
+/*
+ * A string as v3 writes it at indent ind: v2's choice of style, with
+ * its folding undone and block scalars moved to ind + 2.
+ */
+static void
+pretty_string(struct gd_buf *b, const json_t *s, size_t ind)
+{
+	struct gd_buf t;
+	const char *p, *nl;
+	size_t k;
+
+	if (pretty_tab_block(json_string_value(s), json_string_length(s))) {
+		pretty_literal(
+		    b, json_string_value(s), json_string_length(s), ind);
+		return;
+	}
+	gd_buf_init(&t);
+	gd_buf_add(&t, "", 0);
+	gd_ydoc_emit(&t, s);
+	if (t.len > 0 && t.data[t.len - 1] == '\n')
+		t.data[--t.len] = '\0';
+	if (t.data[0] == '|') {
+		/* header, then each line from ydoc's 2-space indent */
+		nl = strchr(t.data, '\n');
+		gd_buf_add(
+		    b, t.data, nl != NULL ? (size_t)(nl - t.data) : t.len);
+		for (p = nl; p != NULL; p = nl) {
+			p++;
+			nl = strchr(p, '\n');
+			k = nl != NULL ? (size_t)(nl - p) : strlen(p);
+			gd_buf_addc(b, '\n');
+			if (k > 2) {
+				pretty_indent(b, ind + 2);
+				gd_buf_add(b, p + 2, k - 2);
+			}
+		}
+	} else {
+		/* a folded line break stood for one space */
+		for (p = t.data; *p != '\0'; p++) {
+			if (*p != '\n') {
+				gd_buf_addc(b, *p);
+				continue;
+			}
+			while (p[1] == ' ')
+				p++;
+			gd_buf_addc(b, ' ');
+			if (p[1] == '\\' && p[2] == ' ')
+				p++;
+		}
+	}
+	gd_buf_dispose(&t);
+}
+
+static bool
+pretty_is_block(const json_t *v)
+{
+	return (json_is_object(v) && json_object_size(v) > 0) ||
+	    (json_is_array(v) && json_array_size(v) > 0);
+}
+
+static void pretty_node(struct gd_buf *, const json_t *, size_t ind);
+
+static void
+pretty_map(struct gd_buf *b, const json_t *v, size_t ind, bool first_inline)
+{
+	const char **keys = xcalloc(json_object_size(v) + 1, sizeof(*keys));
+	const char *k;
+	json_t *e;
+	size_t n = 0, i;
+
+	json_object_foreach((json_t *)v, k, e) {
+		keys[n++] = k;
+	}
+	qsort(keys, n, sizeof(*keys), pretty_key_cmp);
+	for (i = 0; i < n; i++) {
+		json_t *ks = json_string(keys[i]);
+
+		e = json_object_get(v, keys[i]);
+		if (i > 0 || !first_inline)
+			pretty_indent(b, ind);
+		pretty_string(b, ks, ind);
+		json_decref(ks);
+		gd_buf_addc(b, ':');
+		if (pretty_is_block(e)) {
+			gd_buf_addc(b, '\n');
+			pretty_node(b, e, ind + 2);
+		} else {
+			gd_buf_addc(b, ' ');
+			pretty_node(b, e, ind);
+			gd_buf_addc(b, '\n');
+		}
+	}
+	free(keys);
+}
+
+static void
+pretty_list(struct gd_buf *b, const json_t *v, size_t ind, bool first_inline)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(v, i, e) {
+		if (i > 0 || !first_inline)
+			pretty_indent(b, ind);
+		gd_buf_adds(b, "- ");
+		if (json_is_object(e) && json_object_size(e) > 0)
+			pretty_map(b, e, ind + 2, true);
+		else if (json_is_array(e) && json_array_size(e) > 0)
+			pretty_list(b, e, ind + 2, true);
+		else {
+			pretty_node(b, e, ind);
+			gd_buf_addc(b, '\n');
+		}
+	}
+}
+
+/* A node at indent ind: blocks end with a newline, scalars do not. */
+static void
+pretty_node(struct gd_buf *b, const json_t *v, size_t ind)
+{
+	if (v == NULL) {
+		gd_buf_adds(b, "null");
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (json_object_size(v) == 0)
+			gd_buf_adds(b, "{}");
+		else
+			pretty_map(b, v, ind, false);
+		break;
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			gd_buf_adds(b, "[]");
+		else
+			pretty_list(b, v, ind, false);
+		break;
+	case JSON_STRING:
+		pretty_string(b, v, ind);
+		break;
+	case JSON_INTEGER:
+		gd_buf_printf(
+		    b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL: {
+		double f = json_real_value(v);
+
+		if (isnan(f))
+			gd_buf_adds(b, ".nan");
+		else if (isinf(f))
+			gd_buf_adds(b, f > 0 ? ".inf" : "-.inf");
+		else
+			gd_tmpl_fmt_float(b, f);
+		break;
+	}
+	case JSON_TRUE:
+		gd_buf_adds(b, "true");
+		break;
+	case JSON_FALSE:
+		gd_buf_adds(b, "false");
+		break;
+	default:
+		gd_buf_adds(b, "null");
+	}
+}
+
+FN(f_to_yaml_pretty)
+{
+	struct gd_buf b;
+	json_t *p = helm_plain(&a[0]);
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	pretty_node(&b, p, 0);
+	json_decref(p);
+	/* strings.TrimSuffix: one newline, a |+ block keeps the rest */
+	if (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+/*
+ * toToml prints an encoding error as its value; mustToToml fails. A nil
+ * value makes Go's reflection panic, which fails both.
+ */
+static int
+funcs_toml(
+    struct gd_tval *out, const struct gd_tval *v, bool must, struct gd_err *err)
+{
+	struct gd_err e = { 0 };
+	struct gd_buf b;
+	json_t *p = helm_plain(v);
+	int rc;
+
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	rc = helm_toml_encode(&b, p, &e);
+	json_decref(p);
+	if (rc < 0 && (must || e.code == GD_EINTERNAL)) {
+		gd_buf_dispose(&b);
+		return gd_err_set(err, GD_EINVAL, "%s", e.msg);
+	}
+	*out = gd_tval_json(
+	    rc < 0 ? json_string(e.msg) : json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+FN(f_to_toml)
+{
+	(void)c, (void)n;
+	return funcs_toml(out, &a[0], false, err);
+}
+
+FN(f_must_to_toml)
+{
+	(void)c, (void)n;
+	return funcs_toml(out, &a[0], true, err);
+}
+
+/* fromToml: a map, or {"Error": msg} as helm's fromTOML returns */
+FN(f_from_toml)
+{
+	struct gd_err e = { 0 };
+	json_t *v = NULL;
+
+	(void)c, (void)n, (void)err;
+	if (helm_toml_decode(&v, json_string_value(a[0].j),
+		json_string_length(a[0].j), &e) < 0)
+		v = json_pack("{s:s}", "Error", e.msg);
+	*out = gd_tval_json(v);
+	return 0;
+}
+
+/* helm template has no DNS (helm's --enable-dns is off): always "" */
+FN(f_get_host_by_name)
+{
+	(void)c, (void)n, (void)a, (void)err;
+	*out = gd_tval_json(json_string(""));
+	return 0;
+}
+
 static int
 funcs_from(struct gd_tval *out, const char *s, size_t l, bool yaml, bool array)
 {
@@ -365,17 +736,22 @@ const struct gd_tmpl_func helm_funcs[] = {
 	{ "fail", f_fail, "s", NULL },
 	{ "fromJson", f_from_json, "s", NULL },
 	{ "fromJsonArray", f_from_json_array, "s", NULL },
+	{ "fromToml", f_from_toml, "s", NULL },
 	{ "fromYaml", f_from_yaml, "s", NULL },
 	{ "fromYamlArray", f_from_yaml_array, "s", NULL },
+	{ "getHostByName", f_get_host_by_name, "s", NULL },
 	{ "include", f_include, "sv", NULL },
 	{ "lookup", f_lookup, "ssss", NULL },
+	{ "mustToToml", f_must_to_toml, "v", NULL },
 	{ "mustToYaml", f_to_yaml, "v", NULL },
 	{ "randAlpha", f_rand_alpha, "i", NULL },
 	{ "randAlphaNum", f_rand_alnum, "i", NULL },
 	{ "randAscii", f_rand_ascii, "i", NULL },
 	{ "randNumeric", f_rand_numeric, "i", NULL },
 	{ "required", f_required, "sv", NULL },
+	{ "toToml", f_to_toml, "v", NULL },
 	{ "toYaml", f_to_yaml, "v", NULL },
+	{ "toYamlPretty", f_to_yaml_pretty, "v", NULL },
 	{ "tpl", f_tpl, "sv", NULL },
 	{ "uuidv4", f_uuidv4, "", NULL },
 	{ NULL, NULL, NULL, NULL },

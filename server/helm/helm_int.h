@@ -37,14 +37,17 @@ struct gd_helm_chart {
 	struct gd_helm_chart *parent;
 	char *path; /* "parent/charts/name": template names start with it */
 	/*
-	 * The root's parsed templates, kept for the next render while the
-	 * charts rendered (aliases, enabled subcharts: their paths, in
-	 * cache_key) stay the same.
+	 * What the root's renders keep for the next (render.c): the parsed
+	 * templates and the coalesced values. Safe to share between threads
+	 * rendering the chart at once; NULL until the first render.
 	 */
-	struct gd_tmpl_set *cache;
-	char *cache_key;
+	struct helm_rcache *rcache;
 	int refs; /* extra references (gd_helm_chart_ref), root only */
 };
+
+struct helm_rcache;
+/* Frees what gd_helm_render kept in a chart (NULL is fine). */
+void helm_render_cache_free(struct helm_rcache *);
 
 void helm_files_add(
     struct helm_files *, const char *name, const char *data, size_t len);
@@ -56,6 +59,17 @@ int helm_chart_from_files(struct gd_helm_chart **out, const struct helm_files *,
 int helm_archive_load(struct gd_helm_chart **out, const char *data, size_t len,
     struct gd_helm_chart *parent, struct gd_err *);
 const char *helm_chart_meta_str(const struct gd_helm_chart *, const char *);
+
+/*
+ * Chart.yaml's kubeVersion against the Capabilities' version, as helm
+ * template checks the chart it renders; kube_version NULL is v1.20.0.
+ * GD_EINVAL "chart requires kubeVersion: X which is incompatible with
+ * Kubernetes Y".
+ */
+int helm_chart_check_kube(
+    const struct gd_helm_chart *, const char *kube_version, struct gd_err *);
+/* .Files.Glob's match: gobwas/glob with '/' as the separator (chart.c). */
+bool helm_glob_match(const char *pattern, const char *name);
 
 /* values.c */
 /* Every integer in v (recursively) becomes a real: YAML numbers in Helm. */
@@ -118,6 +132,22 @@ struct helm_render {
 	int64_t now; /* now's Unix time (tests); 0: the system clock */
 };
 
+/*
+ * tzif.c: the UTC offset and abbreviation in force at sec in the named
+ * zone, from the system's zoneinfo (Go's time.LoadLocation).
+ * GD_ENOTFOUND for a zone there is no file for.
+ */
+int helm_tz_lookup(
+    long *off, char abbr[16], const char *zone, int64_t sec, struct gd_err *);
+
+/*
+ * toml.c: v as BurntSushi/toml's Encoder writes it (a map, else an
+ * error, as toToml prints it), appended to out; and a TOML document
+ * (NUL-terminated) as values, a new object, or "toml: line N: ...".
+ */
+int helm_toml_encode(struct gd_buf *out, const json_t *v, struct gd_err *);
+int helm_toml_decode(json_t **out, const char *s, size_t len, struct gd_err *);
+
 /* Helm's own functions (include, tpl, toYaml, ...). */
 extern const struct gd_tmpl_func helm_funcs[];
 /* Sprig's strval: how Sprig turns any value into a string. */
@@ -134,5 +164,28 @@ void helm_to_yaml(struct gd_buf *, const json_t *);
 struct gd_tmpl_obj *helm_caps_new(
     const char *kube_version, const char *const *apis, size_t napis);
 struct gd_tmpl_obj *helm_files_obj_new(const struct helm_files *);
+
+/*
+ * semver.c: versions and Masterminds/semver v3 constraints for choosing
+ * chart versions (pull*.c). XXX #5: sprig_more.c's semverCompare keeps
+ * a copy of its own, to be folded into this one.
+ */
+struct helm_semver {
+	long long v[3];
+	char pre[128]; /* prerelease without its "-"; "" for none */
+};
+struct helm_semver_range;
+
+/* A version as Masterminds' NewVersion reads it ("v1.2", "1.2.3-rc.1"). */
+bool helm_semver_parse(struct helm_semver *, const char *);
+/* Whether s names one version (x.y.z) rather than a range. */
+bool helm_semver_is_exact(const char *s);
+int helm_semver_cmp(const struct helm_semver *, const struct helm_semver *);
+/* "" is "*". GD_EINVAL "improper constraint: ..." when it does not parse. */
+int helm_semver_range_new(
+    struct helm_semver_range **out, const char *, struct gd_err *);
+bool helm_semver_range_match(
+    const struct helm_semver_range *, const struct helm_semver *);
+void helm_semver_range_free(struct helm_semver_range *);
 
 #endif /* GITOPSD_HELM_INT_H */

@@ -4,9 +4,11 @@
  * values with methods rather than data: .Capabilities (KubeVersion with
  * its String(), APIVersions with Has) and .Files (Get, GetBytes, Lines,
  * Glob, AsConfig, AsSecrets). Field names are Go's, as templates use
- * them.
+ * them. What is the same for every render (the default API versions,
+ * .Capabilities.HelmVersion) is made once and shared, read-only, by all.
  */
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,13 +206,30 @@ static const char *const default_apis[] = { "v1",
 	"rbac.authorization.k8s.io/v1", "scheduling.k8s.io/v1",
 	"storage.k8s.io/v1", NULL };
 
+static pthread_once_t caps_once = PTHREAD_ONCE_INIT;
+static json_t *caps_apis; /* default_apis as a list */
+static json_t *caps_helm; /* .Capabilities.HelmVersion */
+
+static void
+caps_init(void)
+{
+	size_t i;
+
+	caps_apis = json_array();
+	for (i = 0; default_apis[i] != NULL; i++)
+		json_array_append_new(caps_apis, json_string(default_apis[i]));
+	caps_helm = json_pack("{s:s, s:s, s:s, s:s}", "Version", "v3.21.4",
+	    "GitCommit", "813176c51bb5c181dbbd7901298ddcc104cd3417",
+	    "GitTreeState", "clean", "GoVersion", "go1.26");
+}
+
 struct gd_tmpl_obj *
 helm_caps_new(const char *kv, const char *const *apis, size_t napis)
 {
 	struct caps *c = xcalloc(1, sizeof(*c));
 	struct kubever *k = xcalloc(1, sizeof(*k));
-	json_t *l = json_array();
 	const char *v = kv[0] == 'v' ? kv + 1 : kv, *dot;
+	json_t *l;
 	size_t i;
 
 	xasprintf(&k->version, "v%s", v);
@@ -223,15 +242,19 @@ helm_caps_new(const char *kv, const char *const *apis, size_t napis)
 		    dot + 1, d2 ? (size_t)(d2 - dot - 1) : strlen(dot + 1));
 	} else
 		k->minor = xstrdup("");
-	for (i = 0; default_apis[i] != NULL; i++)
-		json_array_append_new(l, json_string(default_apis[i]));
-	for (i = 0; i < napis; i++)
-		json_array_append_new(l, json_string(apis[i]));
+	pthread_once(&caps_once, caps_init);
+	/* no function changes a list in place: the default one is shared */
+	if (napis == 0)
+		l = json_incref(caps_apis);
+	else {
+		l = json_array();
+		json_array_extend(l, caps_apis);
+		for (i = 0; i < napis; i++)
+			json_array_append_new(l, json_string(apis[i]));
+	}
 	c->kube = gd_tmpl_obj_new(&kubever_type, k);
 	c->apis = gd_tmpl_obj_new(&apis_type, l);
-	c->helm = json_pack("{s:s, s:s, s:s, s:s}", "Version", "v3.21.4",
-	    "GitCommit", "813176c51bb5c181dbbd7901298ddcc104cd3417",
-	    "GitTreeState", "clean", "GoVersion", "go1.26");
+	c->helm = json_incref(caps_helm);
 	return gd_tmpl_obj_new(&caps_type, c);
 }
 

@@ -14,9 +14,20 @@
  * install order and prints them with "# Source:" headers. The hard part
  * is doing exactly what Helm does with whitespace and order, because the
  * output is compared byte for byte.
+ *
+ * A chart is rendered again and again (every reconcile, every app using
+ * it), often by several threads at once, so the root chart keeps what
+ * does not change between renders: the parsed templates of the charts
+ * rendered, and the coalesced values of the last user values. Both are
+ * built by whichever render misses, published whole and never changed
+ * after; a render takes a reference to what it uses, and render_lock
+ * only guards swapping the pointers, so renders never wait on another's
+ * parse. Templates may change .Values (set, unset, merge), so each
+ * render gets its own copy of the maps and lists of the cached values.
  */
 #include <ctype.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +40,7 @@
 
 struct job {
 	char *name; /* "chart/templates/x.yaml" */
+	size_t depth; /* slashes in name */
 	const struct helm_file *file;
 	json_t *top; /* borrowed from the chart's top object */
 	char *base; /* "chart/templates" */
@@ -41,11 +53,45 @@ struct rendered {
 
 struct doc {
 	const char *name;
-	char *content;
+	const char *content; /* in the rendered file's text */
+	size_t clen;
 	const char *kind;
 	json_t *obj;
 	bool hook, test;
 };
+
+/* Parsed templates for one list of charts (render_view_key). */
+struct cached_set {
+	unsigned refs;
+	char *key;
+	struct gd_tmpl_set *set; /* only read once published */
+	bool mutates; /* calls render_mutators: renders copy the values */
+};
+
+/*
+ * Sprig's functions that change a map in place, and tpl, which may call
+ * them from text the chart computes. While a chart's templates call none
+ * of them, its renders share one copy of the values.
+ */
+static const char *const render_mutators[] = { "set", "unset", "merge",
+	"mergeOverwrite", "mustMerge", "mustMergeOverwrite", "tpl", NULL };
+
+/* The values coalesced for one set of user values. */
+struct cached_vals {
+	unsigned refs;
+	json_t *user; /* a copy of the user's values; NULL for none */
+	json_t *vals; /* never changed once published */
+	bool *enabled; /* subcharts on, helm_deps_enabled's order */
+	size_t nenabled; /* 0: no subcharts */
+};
+
+struct helm_rcache {
+	struct cached_set *set;
+	struct cached_vals *vals;
+};
+
+/* Guards the pointers of every chart's rcache (never held for long). */
+static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct render {
 	struct helm_render hr;
@@ -57,6 +103,7 @@ struct render {
 	size_t njobs;
 	json_t *tops; /* keeps every top object alive */
 	struct gd_helm_chart *view; /* the charts rendered, as Helm sees them */
+	struct gd_buf key; /* the view's render_view_key */
 };
 
 /* --- the dependency view ------------------------------------------------- */
@@ -118,12 +165,11 @@ render_view(struct gd_helm_chart **out, const struct gd_helm_chart *c,
 	int rc = 0;
 
 	*out = NULL;
-	*v = *c;
+	/* field by field: c->rcache may be changing under render_lock */
+	v->templates = c->templates;
+	v->crds = c->crds;
+	v->files = c->files;
 	v->parent = parent;
-	v->deps = NULL;
-	v->ndeps = 0;
-	v->cache = NULL;
-	v->cache_key = NULL;
 	v->values = json_incref(c->values);
 	if (alias != NULL && *alias != '\0') {
 		v->meta = json_deep_copy(c->meta);
@@ -304,6 +350,246 @@ render_view_key(struct gd_buf *key, const struct gd_helm_chart *v)
 		render_view_key(key, v->deps[i]);
 }
 
+/* --- what renders keep ------------------------------------------------------
+ */
+
+static void
+cached_set_unref(struct cached_set *cs)
+{
+	if (cs == NULL ||
+	    __atomic_sub_fetch(&cs->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	gd_tmpl_set_free(cs->set);
+	free(cs->key);
+	free(cs);
+}
+
+static void
+cached_vals_unref(struct cached_vals *cv)
+{
+	if (cv == NULL ||
+	    __atomic_sub_fetch(&cv->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	json_decref(cv->user);
+	json_decref(cv->vals);
+	free(cv->enabled);
+	free(cv);
+}
+
+void
+helm_render_cache_free(struct helm_rcache *rc)
+{
+	if (rc == NULL)
+		return;
+	cached_set_unref(rc->set);
+	cached_vals_unref(rc->vals);
+	free(rc);
+}
+
+/* A reference to what the root keeps (set or values), or NULL. */
+static void *
+render_cache_get(struct gd_helm_chart *root, bool vals)
+{
+	struct cached_set *cs = NULL;
+	struct cached_vals *cv = NULL;
+
+	pthread_mutex_lock(&render_lock);
+	if (root->rcache != NULL && vals && (cv = root->rcache->vals) != NULL)
+		__atomic_add_fetch(&cv->refs, 1, __ATOMIC_RELAXED);
+	if (root->rcache != NULL && !vals && (cs = root->rcache->set) != NULL)
+		__atomic_add_fetch(&cs->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&render_lock);
+	return vals ? (void *)cv : (void *)cs;
+}
+
+/* Publishes cs or cv (the caller keeps its own reference). */
+static void
+render_cache_put(
+    struct gd_helm_chart *root, struct cached_set *cs, struct cached_vals *cv)
+{
+	struct cached_set *old_set = NULL;
+	struct cached_vals *old_vals = NULL;
+
+	pthread_mutex_lock(&render_lock);
+	if (root->rcache == NULL)
+		root->rcache = xcalloc(1, sizeof(*root->rcache));
+	if (cs != NULL) {
+		__atomic_add_fetch(&cs->refs, 1, __ATOMIC_RELAXED);
+		old_set = root->rcache->set;
+		root->rcache->set = cs;
+	}
+	if (cv != NULL) {
+		__atomic_add_fetch(&cv->refs, 1, __ATOMIC_RELAXED);
+		old_vals = root->rcache->vals;
+		root->rcache->vals = cv;
+	}
+	pthread_mutex_unlock(&render_lock);
+	cached_set_unref(old_set);
+	cached_vals_unref(old_vals);
+}
+
+/*
+ * Whether a and b are the same values, down to key order and number
+ * types: coalescing keeps the user's key order, and it shows wherever a
+ * template walks a map in its own order.
+ */
+static bool
+render_same(const json_t *a, const json_t *b)
+{
+	const char *ka, *kb;
+	size_t i, la, lb;
+	void *ia, *ib;
+	double x, y;
+
+	if (a == b)
+		return true;
+	if (a == NULL || b == NULL || json_typeof(a) != json_typeof(b))
+		return false;
+	switch (json_typeof(a)) {
+	case JSON_OBJECT:
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		ia = json_object_iter((json_t *)(uintptr_t)a);
+		ib = json_object_iter((json_t *)(uintptr_t)b);
+		for (; ia != NULL && ib != NULL;
+		     ia = json_object_iter_next((json_t *)(uintptr_t)a, ia),
+		     ib = json_object_iter_next((json_t *)(uintptr_t)b, ib)) {
+			ka = json_object_iter_key(ia);
+			kb = json_object_iter_key(ib);
+			la = json_object_iter_key_len(ia);
+			lb = json_object_iter_key_len(ib);
+			if (la != lb || memcmp(ka, kb, la) != 0 ||
+			    !render_same(json_object_iter_value(ia),
+				json_object_iter_value(ib)))
+				return false;
+		}
+		return ia == NULL && ib == NULL;
+	case JSON_ARRAY:
+		if (json_array_size(a) != json_array_size(b))
+			return false;
+		for (i = 0; i < json_array_size(a); i++)
+			if (!render_same(
+				json_array_get(a, i), json_array_get(b, i)))
+				return false;
+		return true;
+	case JSON_STRING:
+		return json_string_length(a) == json_string_length(b) &&
+		    memcmp(json_string_value(a), json_string_value(b),
+			json_string_length(a)) == 0;
+	case JSON_INTEGER:
+		return json_integer_value(a) == json_integer_value(b);
+	case JSON_REAL:
+		x = json_real_value(a);
+		y = json_real_value(b);
+		return memcmp(&x, &y, sizeof(x)) == 0;
+	default:
+		return true; /* true, false, null: one of each */
+	}
+}
+
+/* A node shared inside a tree, and its copy. */
+struct copy_memo {
+	const json_t **from;
+	json_t **to;
+	size_t n;
+};
+
+/*
+ * A copy of v's maps and lists, sharing its strings and numbers (nothing
+ * here changes those in place) unless leaves is set. A map or list held
+ * twice in v is copied once and held twice in the copy, as coalescing
+ * shares globals. (json_deep_copy is slower: it checks for loops.)
+ */
+static json_t *
+render_copy(const json_t *v, struct copy_memo *m, bool leaves)
+{
+	const char *k;
+	json_t *c, *e;
+	size_t i, klen;
+	bool shared;
+
+	if (leaves && json_is_string(v))
+		return json_stringn_nocheck(
+		    json_string_value(v), json_string_length(v));
+	if (leaves && (json_is_integer(v) || json_is_real(v)))
+		return json_copy((json_t *)(uintptr_t)v);
+	if (!json_is_object(v) && !json_is_array(v))
+		return json_incref((json_t *)(uintptr_t)v);
+	shared = v->refcount > 1;
+	for (i = 0; shared && i < m->n; i++)
+		if (m->from[i] == v)
+			return json_incref(m->to[i]);
+	if (json_is_object(v)) {
+		c = json_object();
+		json_object_keylen_foreach((json_t *)(uintptr_t)v, k, klen, e)
+		    json_object_setn_new_nocheck(
+			c, k, klen, render_copy(e, m, leaves));
+	} else {
+		c = json_array();
+		json_array_foreach(v, i, e)
+			json_array_append_new(c, render_copy(e, m, leaves));
+	}
+	if (shared) {
+		m->from = xreallocarray(m->from, m->n + 1, sizeof(*m->from));
+		m->to = xreallocarray(m->to, m->n + 1, sizeof(*m->to));
+		m->from[m->n] = v;
+		m->to[m->n++] = c;
+	}
+	return c;
+}
+
+static json_t *
+render_copy_values(const json_t *v, bool leaves)
+{
+	struct copy_memo m = { 0 };
+	json_t *c = render_copy(v, &m, leaves);
+
+	free(m.from);
+	free(m.to);
+	return c;
+}
+
+/*
+ * The coalesced values for the user's (a reference), from the cache when
+ * they are the same as last time; prunes the view to the subcharts
+ * enabled, as Helm's ProcessDependencies does.
+ */
+static struct cached_vals *
+render_values(struct gd_helm_chart *root, struct gd_helm_chart *view,
+    const json_t *values)
+{
+	struct cached_vals *cv = render_cache_get(root, true);
+	json_t *cvals;
+	size_t k = 0;
+
+	if (cv != NULL && render_same(cv->user, values)) {
+		if (cv->nenabled > 0)
+			render_view_prune(view, cv->enabled, &k);
+		return cv;
+	}
+	cached_vals_unref(cv);
+	cv = xcalloc(1, sizeof(*cv));
+	cv->refs = 1;
+	/* all of it: the caller may change its values after we return */
+	cv->user = values != NULL ? render_copy_values(values, true) : NULL;
+	/* conditions and tags see the coalesced values */
+	if (view->ndeps > 0) {
+		cvals = helm_values_coalesce(view,
+		    values != NULL ? json_deep_copy(values) : json_object());
+		cv->nenabled = render_count(view);
+		cv->enabled = xcalloc(cv->nenabled + 1, sizeof(*cv->enabled));
+		helm_deps_enabled(view, cvals, "", cv->enabled, &k);
+		json_decref(cvals);
+		k = 0;
+		render_view_prune(view, cv->enabled, &k);
+	}
+	render_view_imports(view);
+	cv->vals = helm_values_coalesce(
+	    view, values != NULL ? json_deep_copy(values) : json_object());
+	render_cache_put(root, NULL, cv);
+	return cv;
+}
+
 /* --- top objects ---------------------------------------------------------- */
 
 static const char *const chart_fields[][2] = { { "name", "Name" },
@@ -321,27 +607,51 @@ render_chart_obj(const struct gd_helm_chart *c)
 	size_t i;
 
 	for (i = 0; chart_fields[i][0] != NULL; i++)
-		json_object_set_new(o, chart_fields[i][1],
+		json_object_set_new_nocheck(o, chart_fields[i][1],
 		    json_string(helm_chart_meta_str(c, chart_fields[i][0])));
 	v = json_object_get(c->meta, "sources");
-	json_object_set_new(
+	json_object_set_new_nocheck(
 	    o, "Sources", json_is_array(v) ? json_deep_copy(v) : json_array());
 	v = json_object_get(c->meta, "keywords");
-	json_object_set_new(
+	json_object_set_new_nocheck(
 	    o, "Keywords", json_is_array(v) ? json_deep_copy(v) : json_array());
 	v = json_object_get(c->meta, "maintainers");
-	json_object_set_new(o, "Maintainers",
+	json_object_set_new_nocheck(o, "Maintainers",
 	    json_is_array(v) ? json_deep_copy(v) : json_array());
 	v = json_object_get(c->meta, "annotations");
-	json_object_set_new(o, "Annotations",
+	json_object_set_new_nocheck(o, "Annotations",
 	    json_is_object(v) ? json_deep_copy(v) : json_object());
 	v = json_object_get(c->meta, "dependencies");
-	json_object_set_new(o, "Dependencies",
+	json_object_set_new_nocheck(o, "Dependencies",
 	    json_is_array(v) ? json_deep_copy(v) : json_array());
-	json_object_set_new(o, "Deprecated",
+	json_object_set_new_nocheck(o, "Deprecated",
 	    json_boolean(json_is_true(json_object_get(c->meta, "deprecated"))));
-	json_object_set_new(o, "IsRoot", json_boolean(c->parent == NULL));
+	json_object_set_new_nocheck(
+	    o, "IsRoot", json_boolean(c->parent == NULL));
 	return o;
+}
+
+static size_t
+render_depth(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '/';
+	return n;
+}
+
+/* "a/b", without printf: every render makes two per template */
+static char *
+render_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = xmalloc(la + lb + 2);
+
+	memcpy(s, a, la);
+	s[la] = '/';
+	memcpy(s + la + 1, b, lb + 1);
+	return s;
 }
 
 static void
@@ -350,10 +660,11 @@ render_add_job(struct render *r, const struct gd_helm_chart *c,
 {
 	struct job *j;
 
-	r->jobs = xreallocarray(r->jobs, r->njobs + 1, sizeof(*r->jobs));
+	/* render_tops made room for every template of c */
 	j = &r->jobs[r->njobs++];
-	xasprintf(&j->name, "%s/%s", c->path, f->name);
-	xasprintf(&j->base, "%s/templates", c->path);
+	j->name = render_join(c->path, f->name);
+	j->base = render_join(c->path, "templates");
+	j->depth = render_depth(j->name);
 	j->file = f;
 	j->top = top;
 }
@@ -370,12 +681,13 @@ render_tops(struct render *r, const struct gd_helm_chart *c, json_t *release,
 	files = helm_files_obj_new(&c->files);
 	r->objs = xreallocarray(r->objs, r->nobjs + 1, sizeof(*r->objs));
 	r->objs[r->nobjs++] = files;
-	json_object_set_new(top, "Chart", render_chart_obj(c));
-	json_object_set_new(top, "Files", gd_tmpl_obj_json(files));
-	json_object_set(top, "Release", release);
-	json_object_set_new(top, "Capabilities", gd_tmpl_obj_json(r->caps));
-	json_object_set(top, "Values", values);
-	json_object_set_new(top, "Subcharts", subs);
+	json_object_set_new_nocheck(top, "Chart", render_chart_obj(c));
+	json_object_set_new_nocheck(top, "Files", gd_tmpl_obj_json(files));
+	json_object_set_nocheck(top, "Release", release);
+	json_object_set_new_nocheck(
+	    top, "Capabilities", gd_tmpl_obj_json(r->caps));
+	json_object_set_nocheck(top, "Values", values);
+	json_object_set_new_nocheck(top, "Subcharts", subs);
 	json_array_append_new(r->tops, top);
 	for (i = 0; i < c->ndeps; i++) {
 		sv = json_object_get(values, gd_helm_chart_name(c->deps[i]));
@@ -387,6 +699,8 @@ render_tops(struct render *r, const struct gd_helm_chart *c, json_t *release,
 		    render_tops(r, c->deps[i], release, sv));
 		json_decref(sv);
 	}
+	r->jobs = xreallocarray(
+	    r->jobs, r->njobs + c->templates.n + 1, sizeof(*r->jobs));
 	for (i = 0; i < c->templates.n; i++) {
 		const char *base = strrchr(c->templates.v[i].name, '/') + 1;
 
@@ -399,25 +713,14 @@ render_tops(struct render *r, const struct gd_helm_chart *c, json_t *release,
 
 /* --- the engine ---------------------------------------------------------- */
 
-static size_t
-render_depth(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == '/';
-	return n;
-}
-
 /* sort.Reverse(byPathLen): more segments first, ties reverse lexical. */
 static int
 render_job_cmp(const void *x, const void *y)
 {
 	const struct job *a = x, *b = y;
-	size_t da = render_depth(a->name), db = render_depth(b->name);
 
-	if (da != db)
-		return da > db ? -1 : 1;
+	if (a->depth != b->depth)
+		return a->depth > b->depth ? -1 : 1;
 	return -strcmp(a->name, b->name);
 }
 
@@ -458,25 +761,33 @@ render_exec_error(struct gd_err *err)
 	gd_err_set(err, err->code, "execution error at (%s): %s", where, msg);
 }
 
-/* The parsed set for this render's enabled charts, cached in the root. */
+/*
+ * The parsed set for this render's enabled charts (a reference), from the
+ * root's cache or parsed and published there.
+ */
+static struct cached_set *
+render_set_cached(struct render *r, struct gd_helm_chart *root)
+{
+	struct cached_set *cs = render_cache_get(root, false);
+
+	if (cs != NULL && strcmp(cs->key, r->key.data) != 0) {
+		cached_set_unref(cs);
+		cs = NULL;
+	}
+	return cs;
+}
+
 static int
 render_set(struct render *r, struct gd_helm_chart *root,
-    struct gd_tmpl_set **setp, struct gd_err *err)
+    struct cached_set **out, struct gd_err *err)
 {
+	struct cached_set *cs;
 	struct gd_tmpl_set *set;
-	struct gd_buf key;
 	size_t i;
 	int rc = 0;
 
-	gd_buf_init(&key);
-	gd_buf_add(&key, "", 0);
-	render_view_key(&key, r->view);
-	if (root->cache != NULL && strcmp(root->cache_key, key.data) == 0) {
-		gd_tmpl_set_limits(root->cache, r->opts->limits);
-		*setp = root->cache;
-		gd_buf_dispose(&key);
+	if ((*out = render_set_cached(r, root)) != NULL)
 		return 0;
-	}
 	set = gd_tmpl_set_new("gotpl", r->opts->limits);
 	gd_tmpl_set_missingkey(set, GD_TMPL_MISSING_ZERO);
 	gd_tmpl_set_funcs(set, helm_sprig_funcs);
@@ -493,47 +804,54 @@ render_set(struct render *r, struct gd_helm_chart *root,
 		    0) {
 			render_parse_error(err);
 			gd_tmpl_set_free(set);
-			gd_buf_dispose(&key);
 			return rc;
 		}
 	}
-	gd_tmpl_set_free(root->cache);
-	free(root->cache_key);
-	root->cache = set;
-	root->cache_key = gd_buf_detach(&key, NULL);
-	*setp = set;
+	cs = xcalloc(1, sizeof(*cs));
+	cs->refs = 1;
+	cs->set = set;
+	cs->key = xstrdup(r->key.data);
+	cs->mutates = gd_tmpl_set_calls(set, render_mutators);
+	render_cache_put(root, cs, NULL);
+	*out = cs;
 	return 0;
 }
 
+/* Runs every template; cs, the set if the caller had it, is consumed. */
 static int
 render_engine(struct render *r, struct gd_helm_chart *root,
-    struct rendered **outp, size_t *nout, struct gd_err *err)
+    struct cached_set *cs, struct rendered **outp, size_t *nout,
+    struct gd_err *err)
 {
+	static const struct gd_tmpl_limits defaults;
 	struct rendered *out = xcalloc(r->njobs + 1, sizeof(*out));
-	struct gd_tmpl_set *set = NULL;
 	struct gd_buf b;
 	struct gd_tval top;
+	json_t *t;
 	const char *base;
 	char *p;
 	size_t i, n = 0;
 	int rc = 0;
 
 	qsort(r->jobs, r->njobs, sizeof(*r->jobs), render_job_cmp);
-	if ((rc = render_set(r, root, &set, err)) < 0)
+	if (cs == NULL && (rc = render_set(r, root, &cs, err)) < 0)
 		goto out;
 	gd_buf_init(&b);
 	for (i = 0; i < r->njobs; i++) {
 		base = strrchr(r->jobs[i].name, '/') + 1;
 		if (base[0] == '_')
 			continue;
-		json_object_set_new(r->jobs[i].top, "Template",
-		    json_pack("{s:s, s:s}", "Name", r->jobs[i].name, "BasePath",
-			r->jobs[i].base));
+		t = json_object();
+		json_object_set_new_nocheck(
+		    t, "Name", json_string(r->jobs[i].name));
+		json_object_set_new_nocheck(
+		    t, "BasePath", json_string(r->jobs[i].base));
+		json_object_set_new_nocheck(r->jobs[i].top, "Template", t);
 		gd_buf_reset(&b);
 		gd_buf_add(&b, "", 0);
 		top = gd_tval_json(json_incref(r->jobs[i].top));
-		rc = gd_tmpl_execute_ud(
-		    &b, set, r->jobs[i].name, &top, &r->hr, err);
+		rc = gd_tmpl_execute_lim(&b, cs->set, r->jobs[i].name, &top,
+		    &r->hr, r->opts->limits ? r->opts->limits : &defaults, err);
 		gd_tval_dispose(&top);
 		if (rc < 0) {
 			render_exec_error(err);
@@ -551,6 +869,7 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	}
 	gd_buf_dispose(&b);
 out:
+	cached_set_unref(cs);
 	if (rc < 0) {
 		for (i = 0; i < n; i++) {
 			free(out[i].name);
@@ -637,7 +956,7 @@ static void
 render_split(const char *text, size_t len,
     void (*cb)(void *, const char *, size_t), void *arg)
 {
-	const char *s = text, *p, *start, *piece;
+	const char *s = text, *p, *q, *start, *piece;
 	size_t n = len, i, sep_start, sep_end, pn;
 
 	render_trim(&s, &n);
@@ -651,11 +970,14 @@ render_split(const char *text, size_t len,
 	}
 	for (;;) {
 		p = NULL;
-		for (; i + 3 < n; i++) {
-			if (s[i] == '\n' && memcmp(s + i + 1, "---", 3) == 0) {
-				p = s + i;
+		while (
+		    i + 3 < n && (q = memchr(s + i, '\n', n - 3 - i)) != NULL) {
+			i = (size_t)(q - s);
+			if (memcmp(s + i + 1, "---", 3) == 0) {
+				p = q;
 				break;
 			}
+			i++;
 		}
 		if (p == NULL)
 			break;
@@ -743,7 +1065,8 @@ render_split_cb(void *arg, const char *s, size_t n)
 	d = &x->docs[x->n++];
 	memset(d, 0, sizeof(*d));
 	d->name = x->name;
-	d->content = xstrndup(s, n);
+	d->content = s;
+	d->clen = n;
 	d->obj = obj;
 	d->kind = json_is_string(json_object_get(obj, "kind")) ?
 	    json_string_value(json_object_get(obj, "kind")) :
@@ -770,12 +1093,12 @@ render_split_cb(void *arg, const char *s, size_t n)
 
 /* "---\n# Source: NAME\nDOC\n" (no printf: documents are long) */
 static void
-render_doc(struct gd_buf *b, const char *name, const char *doc)
+render_doc(struct gd_buf *b, const char *name, const char *doc, size_t len)
 {
 	gd_buf_adds(b, "---\n# Source: ");
 	gd_buf_adds(b, name);
 	gd_buf_addc(b, '\n');
-	gd_buf_adds(b, doc);
+	gd_buf_add(b, doc, len);
 	gd_buf_addc(b, '\n');
 }
 
@@ -908,7 +1231,6 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 			    render_split_cb, &one);
 			if (one.rc < 0) {
 				for (k = 0; k < one.n; k++) {
-					free(one.docs[k].content);
 					json_decref(one.docs[k].obj);
 				}
 				free(one.docs);
@@ -930,7 +1252,8 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 		render_crds(&b, r, root);
 	res->objects = json_array();
 	for (i = 0; i < gen.n; i++) {
-		render_doc(&b, gen.docs[i].name, gen.docs[i].content);
+		render_doc(&b, gen.docs[i].name, gen.docs[i].content,
+		    gen.docs[i].clen);
 		json_array_append(res->objects, gen.docs[i].obj);
 	}
 	s = b.data;
@@ -941,7 +1264,8 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 	for (i = 0; i < hooks.n && !r->opts->no_hooks; i++) {
 		if (r->opts->skip_tests && hooks.docs[i].test)
 			continue;
-		render_doc(&o, hooks.docs[i].name, hooks.docs[i].content);
+		render_doc(&o, hooks.docs[i].name, hooks.docs[i].content,
+		    hooks.docs[i].clen);
 		json_array_append(res->objects, hooks.docs[i].obj);
 	}
 	if (r->opts->nshow_only > 0) {
@@ -954,11 +1278,9 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 		res->text = xstrndup(o.data, o.len);
 out:
 	for (i = 0; i < gen.n; i++) {
-		free(gen.docs[i].content);
 		json_decref(gen.docs[i].obj);
 	}
 	for (i = 0; i < hooks.n; i++) {
-		free(hooks.docs[i].content);
 		json_decref(hooks.docs[i].obj);
 	}
 	free(gen.docs);
@@ -1000,11 +1322,13 @@ int
 gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
     const json_t *values, const struct gd_helm_opts *opts, struct gd_err *err)
 {
+	struct gd_helm_chart *root = (struct gd_helm_chart *)(uintptr_t)chart;
 	struct render r = { 0 };
 	struct rendered *files = NULL;
-	json_t *cvals = NULL, *vals = NULL, *release = NULL;
-	bool *enabled = NULL;
-	size_t nfiles = 0, i, k = 0;
+	struct cached_vals *cv = NULL;
+	struct cached_set *cs = NULL;
+	json_t *vals = NULL, *release = NULL;
+	size_t nfiles = 0, i;
 	const char *name, *ns;
 	int rc = 0;
 
@@ -1018,6 +1342,7 @@ gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
 	r.hr.rng |= 1;
 	r.hr.now = opts->now;
 	r.tops = json_array();
+	gd_buf_init(&r.key);
 	name = opts->release_name ? opts->release_name : "release-name";
 	ns = opts->ns ? opts->ns : "default";
 	if (!render_name_ok(name)) {
@@ -1037,18 +1362,13 @@ gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
 	}
 	if ((rc = render_view(&r.view, chart, NULL, NULL, err)) < 0)
 		goto out;
-	/* conditions and tags see the coalesced values */
-	if (r.view->ndeps > 0) {
-		cvals = helm_values_coalesce(r.view,
-		    values != NULL ? json_deep_copy(values) : json_object());
-		enabled = xcalloc(render_count(r.view) + 1, sizeof(*enabled));
-		helm_deps_enabled(r.view, cvals, "", enabled, &k);
-		k = 0;
-		render_view_prune(r.view, enabled, &k);
-	}
-	render_view_imports(r.view);
-	vals = helm_values_coalesce(
-	    r.view, values != NULL ? json_deep_copy(values) : json_object());
+	cv = render_values(root, r.view, values);
+	gd_buf_add(&r.key, "", 0);
+	render_view_key(&r.key, r.view);
+	cs = render_set_cached(&r, root);
+	/* this render's own values, unless no template can change them */
+	vals = cs != NULL && !cs->mutates ? json_incref(cv->vals) :
+					    render_copy_values(cv->vals, false);
 	release = json_pack("{s:s, s:s, s:b, s:b, s:i, s:s}", "Name", name,
 	    "Namespace", ns, "IsUpgrade", opts->is_upgrade, "IsInstall",
 	    !opts->is_upgrade, "Revision", 1, "Service", "Helm");
@@ -1056,8 +1376,9 @@ gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
 	    helm_caps_new(opts->kube_version ? opts->kube_version : "v1.20.0",
 		opts->api_versions, opts->napi_versions);
 	render_tops(&r, r.view, release, vals);
-	if ((rc = render_engine(&r, (struct gd_helm_chart *)(uintptr_t)chart,
-		 &files, &nfiles, err)) < 0)
+	rc = render_engine(&r, root, cs, &files, &nfiles, err);
+	cs = NULL; /* consumed */
+	if (rc < 0)
 		goto out;
 	rc = render_output(&r, r.view, files, nfiles, res, err);
 out:
@@ -1079,9 +1400,10 @@ out:
 	gd_tmpl_obj_unref(r.caps);
 	json_decref(r.tops);
 	json_decref(r.hr.included);
-	free(enabled);
 	render_view_free(r.view);
-	json_decref(cvals);
+	gd_buf_dispose(&r.key);
+	cached_set_unref(cs);
+	cached_vals_unref(cv);
 	json_decref(vals);
 	json_decref(release);
 	return rc;

@@ -30,16 +30,18 @@
 		(void)err;                                                     \
 	} while (0)
 
+/* Go strings are bytes: b64dec of a binary secret is a string too. */
 static void
 set_str(struct gd_tval *out, const char *s, size_t len)
 {
-	*out = gd_tval_json(json_stringn(s, len));
+	*out = gd_tval_json(json_stringn_nocheck(s, len));
 }
 
 static void
 set_buf(struct gd_tval *out, struct gd_buf *b)
 {
-	*out = gd_tval_json(json_stringn(b->data ? b->data : "", b->len));
+	*out =
+	    gd_tval_json(json_stringn_nocheck(b->data ? b->data : "", b->len));
 	gd_buf_dispose(b);
 }
 
@@ -648,6 +650,37 @@ FN(f_coalesce)
 		}
 	}
 	*out = gd_tval_json(json_null());
+	return 0;
+}
+
+/* all and any: Sprig's empty over every argument */
+FN(f_all)
+{
+	size_t i;
+
+	UNUSED_ARGS;
+	for (i = 0; i < n && !sprig_empty(&a[i]); i++)
+		;
+	*out = gd_tval_json(json_boolean(i == n));
+	return 0;
+}
+
+FN(f_any)
+{
+	size_t i;
+
+	UNUSED_ARGS;
+	for (i = 0; i < n && sprig_empty(&a[i]); i++)
+		;
+	*out = gd_tval_json(json_boolean(i < n));
+	return 0;
+}
+
+FN(f_hello)
+{
+	UNUSED_ARGS;
+	(void)a;
+	*out = gd_tval_json(json_string("Hello!"));
 	return 0;
 }
 
@@ -1283,9 +1316,12 @@ FN(f_type_is)
 const struct gd_tmpl_func helm_sprig_funcs[] = {
 	{ "add", f_add, "v*", NULL },
 	{ "add1", f_add1, "v", NULL },
+	{ "all", f_all, "v*", NULL },
+	{ "any", f_any, "v*", NULL },
 	{ "append", f_append, "vv", NULL },
 	{ "b64dec", f_b64dec, "s", NULL },
 	{ "b64enc", f_b64enc, "s", NULL },
+	{ "biggest", f_max, "vv*", NULL },
 	{ "cat", f_cat, "v*", NULL },
 	{ "coalesce", f_coalesce, "v*", NULL },
 	{ "compact", f_compact, "v", NULL },
@@ -1303,6 +1339,7 @@ const struct gd_tmpl_func helm_sprig_funcs[] = {
 	{ "hasKey", f_has_key, "ms", NULL },
 	{ "hasPrefix", f_has_prefix, "ss", NULL },
 	{ "hasSuffix", f_has_suffix, "ss", NULL },
+	{ "hello", f_hello, "", NULL },
 	{ "indent", f_indent, "is", NULL },
 	{ "int", f_int, "v", NULL },
 	{ "int64", f_int, "v", NULL },
@@ -1351,9 +1388,11 @@ const struct gd_tmpl_func helm_sprig_funcs[] = {
 	{ "toString", f_to_string, "v", NULL },
 	{ "trim", f_trim, "s", NULL },
 	{ "trimAll", f_trim_all, "ss", NULL },
+	{ "trimall", f_trim_all, "ss", NULL },
 	{ "trimPrefix", f_trim_prefix, "ss", NULL },
 	{ "trimSuffix", f_trim_suffix, "ss", NULL },
 	{ "trunc", f_trunc, "is", NULL },
+	{ "tuple", f_list, "v*", NULL },
 	{ "typeIs", f_type_is, "sv", NULL },
 	{ "typeOf", f_type_of, "v", NULL },
 	{ "uniq", f_uniq, "v", NULL },

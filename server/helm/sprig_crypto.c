@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Sprig's bcrypt, htpasswd and derivePassword. bcrypt and htpasswd:
+ * Sprig's bcrypt, htpasswd and derivePassword, base32 (b32enc, b32dec)
+ * and the random functions that are not strings of a charset (randBytes,
+ * randInt, shuffle), which draw on the render's seeded state as the salts
+ * do. bcrypt and htpasswd:
  * golang.org/x/crypto/bcrypt's GenerateFromPassword at its default cost (10),
  * "$2a$10$" and 53 characters, through libxcrypt's bcrypt (the Openwall code
  * Go's output is compatible with). htpasswd is "user:" and that hash, the line
@@ -226,9 +229,251 @@ done:
 	return 0;
 }
 
+/* --- base32, random bytes and numbers ------------------------------------ */
+
+static const char crypto_b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/* base32.StdEncoding.EncodeToString */
+FN(f_b32enc)
+{
+	const unsigned char *d =
+	    (const unsigned char *)json_string_value(a[0].j);
+	size_t l = json_string_length(a[0].j), i, k, nb;
+	unsigned char q[5];
+	struct gd_buf b;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	for (i = 0; i < l; i += 5) {
+		nb = l - i < 5 ? l - i : 5;
+		memset(q, 0, sizeof(q));
+		memcpy(q, d + i, nb);
+		{
+			/* the 8 five-bit groups of this quantum */
+			unsigned long long v = 0;
+			size_t out_chars = (nb * 8 + 4) / 5;
+
+			for (k = 0; k < 5; k++)
+				v = (v << 8) | q[k];
+			for (k = 0; k < 8; k++)
+				gd_buf_addc(&b,
+				    k < out_chars ?
+					crypto_b32[(v >> (35 - 5 * k)) & 31] :
+					'=');
+		}
+	}
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+static int
+crypto_b32val(unsigned char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= '2' && ch <= '7')
+		return ch - '2' + 26;
+	return -1;
+}
+
+/*
+ * base32.StdEncoding.DecodeString: newlines dropped, 8-character quanta,
+ * padding only at the end; Sprig prints a failure as the value, with the
+ * offset Go's CorruptInputError gives.
+ */
+static long long
+crypto_b32dec(struct gd_buf *b, const unsigned char *src, long long olen)
+{
+	long long left = olen, j, k, dlen;
+	unsigned char d[8];
+	unsigned char in;
+	bool end = false;
+	int v;
+
+	while (left > 0 && !end) {
+		memset(d, 0, sizeof(d));
+		dlen = 8;
+		for (j = 0; j < 8;) {
+			if (left == 0)
+				return olen - left - j;
+			in = *src++;
+			left--;
+			if (in == '=' && j >= 2 && left < 8) {
+				if (left + j < 7)
+					return olen;
+				for (k = 0; k < 7 - j; k++)
+					if (left > k && src[k] != '=')
+						return olen - left + k - 1;
+				dlen = j;
+				end = true;
+				if (dlen == 1 || dlen == 3 || dlen == 6)
+					return olen - left - 1;
+				break;
+			}
+			if ((v = crypto_b32val(in)) < 0)
+				return olen - left - 1;
+			d[j++] = (unsigned char)v;
+		}
+		if (dlen >= 2)
+			gd_buf_addc(b, (char)(d[0] << 3 | d[1] >> 2));
+		if (dlen >= 4)
+			gd_buf_addc(
+			    b, (char)(d[1] << 6 | d[2] << 1 | d[3] >> 4));
+		if (dlen >= 5)
+			gd_buf_addc(b, (char)(d[3] << 4 | d[4] >> 1));
+		if (dlen >= 7)
+			gd_buf_addc(
+			    b, (char)(d[4] << 7 | d[5] << 2 | d[6] >> 3));
+		if (dlen == 8)
+			gd_buf_addc(b, (char)(d[6] << 5 | d[7]));
+	}
+	return -1;
+}
+
+FN(f_b32dec)
+{
+	const char *s = json_string_value(a[0].j);
+	size_t l = json_string_length(a[0].j), i;
+	struct gd_buf src, b;
+	long long bad;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&src);
+	gd_buf_init(&b);
+	gd_buf_add(&src, "", 0);
+	gd_buf_add(&b, "", 0);
+	for (i = 0; i < l; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			gd_buf_addc(&src, s[i]);
+	bad = crypto_b32dec(
+	    &b, (const unsigned char *)src.data, (long long)src.len);
+	if (bad >= 0) {
+		gd_buf_reset(&b);
+		gd_buf_printf(
+		    &b, "illegal base32 data at input byte %lld", bad);
+	}
+	/* the bytes decoded, UTF-8 or not, as a Go string holds them */
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
+	gd_buf_dispose(&src);
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+static struct helm_render *
+crypto_render(struct gd_tmpl_call *c)
+{
+	struct helm_render *r = gd_tmpl_call_exec_ud(c);
+
+	GD_CHECK_OBJ(r, HELM_RENDER_MAGIC);
+	return r;
+}
+
+/* randBytes: count random bytes, base64; the render's seed drives them */
+FN(f_rand_bytes)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct helm_render *r = crypto_render(c);
+	json_int_t cnt = json_integer_value(a[0].j), i;
+	unsigned char *d;
+	unsigned long v;
+	struct gd_buf b;
+	int rc;
+
+	(void)n;
+	if (cnt < 0)
+		return gd_err_set(err, GD_EINVAL,
+		    "runtime error: makeslice: len out of range");
+	if ((rc = gd_tmpl_call_charge(c, (size_t)cnt, err)) < 0)
+		return rc;
+	d = xcalloc((size_t)cnt + 3, 1);
+	for (i = 0; i < cnt; i++)
+		d[i] = (unsigned char)(crypto_rand(r) >> 24);
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	for (i = 0; i < cnt; i += 3) {
+		v = (unsigned long)d[i] << 16 | (unsigned long)d[i + 1] << 8 |
+		    d[i + 2];
+		gd_buf_addc(&b, tab[(v >> 18) & 63]);
+		gd_buf_addc(&b, tab[(v >> 12) & 63]);
+		gd_buf_addc(&b, cnt - i > 1 ? tab[(v >> 6) & 63] : '=');
+		gd_buf_addc(&b, cnt - i > 2 ? tab[v & 63] : '=');
+	}
+	free(d);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+/* randInt min max: rand.Intn(max-min)+min, which panics unless max > min */
+FN(f_rand_int)
+{
+	struct helm_render *r = crypto_render(c);
+	json_int_t lo = json_integer_value(a[0].j);
+	json_int_t hi = json_integer_value(a[1].j);
+	uint64_t span = (uint64_t)hi - (uint64_t)lo;
+
+	(void)n;
+	/* Go's max-min wraps past int64, and Intn panics on that too */
+	if (hi <= lo || span > (uint64_t)INT64_MAX)
+		return gd_err_set(err, GD_EINVAL, "invalid argument to Intn");
+	*out = gd_tval_json(
+	    json_integer((json_int_t)((uint64_t)lo + crypto_rand(r) % span)));
+	return 0;
+}
+
+/* shuffle: xstrings.Shuffle, a random permutation of the runes */
+FN(f_shuffle)
+{
+	struct helm_render *r = crypto_render(c);
+	const char *s = json_string_value(a[0].j);
+	size_t l = json_string_length(a[0].j), i, k, nr = 0, j;
+	size_t *start = xcalloc(l + 1, sizeof(*start));
+	struct gd_buf b;
+
+	(void)n, (void)err;
+	for (i = 0; i < l; i = k) {
+		for (k = i + 1; k < l && ((unsigned char)s[k] & 0xC0) == 0x80;
+		     k++)
+			;
+		start[nr++] = i;
+	}
+	start[nr] = l;
+	/* Fisher-Yates over rune indexes; start[nr] stays the end */
+	{
+		size_t *idx = xcalloc(nr + 1, sizeof(*idx)), t;
+
+		for (i = 0; i < nr; i++)
+			idx[i] = i;
+		for (i = nr; i > 1; i--) {
+			j = (size_t)(crypto_rand(r) % i);
+			t = idx[i - 1];
+			idx[i - 1] = idx[j];
+			idx[j] = t;
+		}
+		gd_buf_init(&b);
+		gd_buf_add(&b, "", 0);
+		for (i = 0; i < nr; i++)
+			gd_buf_add(&b, s + start[idx[i]],
+			    start[idx[i] + 1] - start[idx[i]]);
+		free(idx);
+	}
+	free(start);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
 const struct gd_tmpl_func helm_sprig_crypto[] = {
+	{ "b32dec", f_b32dec, "s", NULL },
+	{ "b32enc", f_b32enc, "s", NULL },
 	{ "bcrypt", f_bcrypt, "s", NULL },
 	{ "derivePassword", f_derive_password, "issss", NULL },
 	{ "htpasswd", f_htpasswd, "ss", NULL },
+	{ "randBytes", f_rand_bytes, "i", NULL },
+	{ "randInt", f_rand_int, "ii", NULL },
+	{ "shuffle", f_shuffle, "s", NULL },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -2,8 +2,11 @@
 /*
  * The rest of the Sprig functions charts use: encoding/json as Go writes
  * it (toJson, toPrettyJson, toRawJson), Masterminds semver constraints
- * (semverCompare), float arithmetic, hashes and a few list and dict
- * helpers (regular expressions are in sprig_text.c).
+ * (semverCompare) and versions as objects (semver: .Major, .Compare...),
+ * float arithmetic and rounding (floor, ceil, round, maxf, minf),
+ * hashes, and list, dict and type helpers (splitn, toStrings, deepEqual,
+ * typeIsLike, plural, mustFromJson); regular expressions are in
+ * sprig_text.c.
  *
  * The hard part is fidelity in small things: Go's JSON writes 1.0 as 1,
  * 1e21 as 1e+21 and escapes <, > and & (not in toRawJson); a prerelease
@@ -11,6 +14,7 @@
  * (so charts write ">=1.19-0" to accept "v1.20.0-gke.1").
  */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -810,6 +814,509 @@ FN(f_slice)
 	return 0;
 }
 
+/* --- the semver object (Masterminds' *semver.Version) ------------------- */
+
+struct semver_obj {
+	unsigned long long major, minor, patch;
+	char *pre, *meta, *orig;
+};
+
+static void
+semver_obj_free(void *p)
+{
+	struct semver_obj *v = p;
+
+	free(v->pre);
+	free(v->meta);
+	free(v->orig);
+	free(v);
+}
+
+static void
+semver_obj_print(struct gd_buf *b, const struct gd_tmpl_obj *o)
+{
+	const struct semver_obj *v = o->data;
+
+	gd_buf_printf(b, "%llu.%llu.%llu", v->major, v->minor, v->patch);
+	if (*v->pre != '\0')
+		gd_buf_printf(b, "-%s", v->pre);
+	if (*v->meta != '\0')
+		gd_buf_printf(b, "+%s", v->meta);
+}
+
+static json_t *
+semver_obj_json(const struct gd_tmpl_obj *o)
+{
+	struct gd_buf b;
+	json_t *j;
+
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	semver_obj_print(&b, o);
+	j = json_stringn(b.data, b.len);
+	gd_buf_dispose(&b);
+	return j;
+}
+
+/* Version.Compare: numbers, then a release above its prereleases. */
+static int
+semver_obj_cmp(const struct semver_obj *a, const struct semver_obj *b)
+{
+	if (a->major != b->major)
+		return a->major < b->major ? -1 : 1;
+	if (a->minor != b->minor)
+		return a->minor < b->minor ? -1 : 1;
+	if (a->patch != b->patch)
+		return a->patch < b->patch ? -1 : 1;
+	return semver_cmp_pre(a->pre, b->pre);
+}
+
+static const struct gd_tmpl_objtype semver_obj_type;
+
+static int
+semver_obj_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
+    struct gd_tval *args, size_t nargs, struct gd_err *err)
+{
+	static const char *const cmps[] = { "Compare", "LessThan",
+		"GreaterThan", "Equal" };
+	const struct semver_obj *v = o->data, *w;
+	size_t i, want = 0;
+	int r;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(name, cmps[i]) == 0)
+			want = 1;
+	if (strcmp(name, "Major") != 0 && strcmp(name, "Minor") != 0 &&
+	    strcmp(name, "Patch") != 0 && strcmp(name, "Prerelease") != 0 &&
+	    strcmp(name, "Metadata") != 0 && strcmp(name, "Original") != 0 &&
+	    strcmp(name, "String") != 0 && want == 0)
+		return GD_ENOTFOUND;
+	if (nargs != want)
+		return gd_err_set(err, GD_EINVAL,
+		    "wrong number of args for %s: want %zu got %zu", name, want,
+		    nargs);
+	if (want == 1) {
+		if (args[0].o == NULL || args[0].o->type != &semver_obj_type)
+			return gd_err_set(err, GD_EINVAL,
+			    "wrong type for value; expected *semver.Version; "
+			    "got %s",
+			    gd_tval_typename(&args[0]));
+		w = args[0].o->data;
+		r = semver_obj_cmp(v, w);
+		*out = gd_tval_json(strcmp(name, "Compare") == 0 ?
+			json_integer(r) :
+			json_boolean(name[0] == 'L' ? r < 0 :
+				name[0] == 'G'      ? r > 0 :
+						      r == 0));
+	} else if (strcmp(name, "Major") == 0)
+		*out = gd_tval_json(json_integer((json_int_t)v->major));
+	else if (strcmp(name, "Minor") == 0)
+		*out = gd_tval_json(json_integer((json_int_t)v->minor));
+	else if (strcmp(name, "Patch") == 0)
+		*out = gd_tval_json(json_integer((json_int_t)v->patch));
+	else if (strcmp(name, "Prerelease") == 0)
+		*out = gd_tval_json(json_string(v->pre));
+	else if (strcmp(name, "Metadata") == 0)
+		*out = gd_tval_json(json_string(v->meta));
+	else if (strcmp(name, "Original") == 0)
+		*out = gd_tval_json(json_string(v->orig));
+	else
+		*out = gd_tval_json(semver_obj_json(o));
+	return 0;
+}
+
+static const struct gd_tmpl_objtype semver_obj_type = { "*semver.Version",
+	semver_obj_field, semver_obj_print, semver_obj_free, semver_obj_json };
+
+#define SEMVER_ALLOWED                                                         \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789"
+
+/* One dotted part list (prerelease or metadata) of the version regexp. */
+static size_t
+semver_idents(const char *p)
+{
+	size_t k = 0, part;
+
+	for (;;) {
+		part = strspn(p + k, SEMVER_ALLOWED);
+		if (part == 0)
+			return 0;
+		k += part;
+		if (p[k] != '.' || strspn(p + k + 1, SEMVER_ALLOWED) == 0)
+			return k;
+		k++;
+	}
+}
+
+/* strconv.ParseUint(s[:n], 10, 64), or an error. */
+static int
+semver_uint(
+    unsigned long long *out, const char *s, size_t n, struct gd_err *err)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v > (~0ULL - (unsigned)(s[i] - '0')) / 10)
+			return gd_err_set(err, GD_EINVAL,
+			    "Error parsing version segment: strconv.ParseUint: "
+			    "parsing \"%.*s\": value out of range",
+			    (int)n, s);
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* semver.NewVersion: "v1", "1.2", "1.2.3-rc.1+build" are all versions. */
+static int
+semver_new(struct semver_obj **out, const char *str, struct gd_err *err)
+{
+	const char *p = str, *pre = "", *meta = "";
+	size_t np = 0, nm = 0, k;
+	unsigned long long nums[3] = { 0, 0, 0 };
+	int i, rc;
+	char *t, *save, *seg;
+
+	*out = NULL;
+	if (*p == 'v')
+		p++;
+	for (i = 0; i < 3; i++) {
+		if (i > 0 && (*p != '.' || !isdigit((unsigned char)p[1])))
+			break;
+		if (i > 0)
+			p++;
+		k = strspn(p, "0123456789");
+		if (k == 0)
+			return gd_err_set(
+			    err, GD_EINVAL, "Invalid Semantic Version");
+		if ((rc = semver_uint(&nums[i], p, k, err)) < 0)
+			return rc;
+		p += k;
+	}
+	if (*p == '-' && (np = semver_idents(p + 1)) > 0) {
+		pre = p + 1;
+		p += 1 + np;
+	}
+	if (*p == '+' && (nm = semver_idents(p + 1)) > 0) {
+		meta = p + 1;
+		p += 1 + nm;
+	}
+	if (*p != '\0')
+		return gd_err_set(err, GD_EINVAL, "Invalid Semantic Version");
+	/* a numeric prerelease part may not start with 0 */
+	t = xstrndup(pre, np);
+	for (save = t; (seg = strsep(&save, ".")) != NULL;)
+		if (strspn(seg, "0123456789") == strlen(seg) &&
+		    strlen(seg) > 1 && seg[0] == '0') {
+			free(t);
+			return gd_err_set(
+			    err, GD_EINVAL, "Version segment starts with 0");
+		}
+	free(t);
+	t = xstrndup(pre, np);
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->major = nums[0];
+	(*out)->minor = nums[1];
+	(*out)->patch = nums[2];
+	(*out)->pre = t;
+	(*out)->meta = xstrndup(meta, nm);
+	(*out)->orig = xstrdup(str);
+	return 0;
+}
+
+FN(f_semver)
+{
+	struct semver_obj *v;
+	int rc;
+
+	(void)c, (void)n;
+	if ((rc = semver_new(&v, json_string_value(a[0].j), err)) < 0)
+		return rc;
+	out->o = gd_tmpl_obj_new(&semver_obj_type, v);
+	return 0;
+}
+
+/* --- more numbers ----------------------------------------------------------
+ */
+
+/* math.Floor and math.Ceil, without libm (gitopsd does not link it) */
+static double
+more_floor(double x)
+{
+	double t;
+
+	if (isnan(x) || x >= 4503599627370496.0 || x <= -4503599627370496.0)
+		return x;
+	t = (double)(long long)x;
+	return t > x ? t - 1 : t;
+}
+
+static double
+more_ceil(double x)
+{
+	return -more_floor(-x);
+}
+
+/* math.Pow(10, p) for an integer p, as exactly as Go's squaring gives */
+static double
+more_pow10(json_int_t p)
+{
+	double r = 1, b = 10;
+	unsigned long long e =
+	    p < 0 ? 0ULL - (unsigned long long)p : (unsigned long long)p;
+
+	for (; e > 0; e >>= 1, b *= b)
+		if (e & 1)
+			r *= b;
+	return p < 0 ? 1 / r : r;
+}
+
+FN(f_floor)
+{
+	(void)c, (void)n, (void)err;
+	*out = gd_tval_json(json_real(more_floor(more_float(&a[0]))));
+	return 0;
+}
+
+FN(f_ceil)
+{
+	(void)c, (void)n, (void)err;
+	*out = gd_tval_json(json_real(more_ceil(more_float(&a[0]))));
+	return 0;
+}
+
+/*
+ * Sprig's round: the fraction of x*10^places against roundOn (0.5), so
+ * -2.5 rounds to -3 and 2.5 to 3, as Sprig does.
+ */
+FN(f_round)
+{
+	double val = more_float(&a[0]), on = 0.5, pow10, digit, ip, r;
+
+	(void)c, (void)err;
+	if (n > 2)
+		on = json_number_value(a[2].j);
+	pow10 = more_pow10(json_integer_value(a[1].j));
+	digit = pow10 * val;
+	r = modf(digit, &ip) >= on ? more_ceil(digit) : more_floor(digit);
+	*out = gd_tval_json(json_real(r / pow10));
+	return 0;
+}
+
+FN(f_add1f)
+{
+	struct gd_tval v[2] = { a[0], { json_integer(1), NULL, false } };
+	int rc;
+
+	(void)n;
+	rc = more_floats(out, v, 2, '+');
+	(void)c, (void)err;
+	json_decref(v[1].j);
+	return rc;
+}
+
+static int
+more_minmaxf(struct gd_tval *out, struct gd_tval *a, size_t n, bool max)
+{
+	double r = more_float(&a[0]), x;
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		x = more_float(&a[i]);
+		/* math.Max and math.Min: NaN wins */
+		if (isnan(x) || isnan(r))
+			r = NAN;
+		else
+			r = max ? (x > r ? x : r) : (x < r ? x : r);
+	}
+	*out = gd_tval_json(json_real(r));
+	return 0;
+}
+
+FN(f_maxf)
+{
+	(void)c, (void)err;
+	return more_minmaxf(out, a, n, true);
+}
+
+FN(f_minf)
+{
+	(void)c, (void)err;
+	return more_minmaxf(out, a, n, false);
+}
+
+/* toDecimal: fmt.Sprint(v) read as octal; anything else is 0. */
+FN(f_to_decimal)
+{
+	struct gd_buf b;
+	const char *s;
+	char *end;
+	long long v = 0;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	gd_tmpl_fmt_value(&b, &a[0]);
+	s = b.data + (b.data[0] == '-' || b.data[0] == '+');
+	if (*s != '\0' && strspn(s, "01234567") == strlen(s)) {
+		errno = 0;
+		v = strtoll(b.data, &end, 8);
+		if (errno != 0)
+			v = 0;
+	}
+	gd_buf_dispose(&b);
+	*out = gd_tval_json(json_integer(v));
+	return 0;
+}
+
+/* --- more strings and lists ---------------------------------------------- */
+
+/* The first sep in s[0:l], or NULL (memmem is not POSIX). */
+static const char *
+more_find(const char *s, size_t l, const char *sep, size_t sl)
+{
+	size_t i;
+
+	for (i = 0; i + sl <= l; i++)
+		if (memcmp(s + i, sep, sl) == 0)
+			return s + i;
+	return NULL;
+}
+
+/* strings.SplitN into Sprig's {"_0": ..., "_1": ...} map */
+FN(f_splitn)
+{
+	const char *sep = json_string_value(a[0].j);
+	const char *s = json_string_value(a[2].j), *p;
+	size_t sl = json_string_length(a[0].j);
+	size_t l = json_string_length(a[2].j), k;
+	json_int_t max = json_integer_value(a[1].j), i = 0;
+	json_t *m = json_object();
+	char key[32];
+
+	(void)c, (void)err;
+	(void)n;
+	while (max != 0 && (max < 0 || i < max - 1) && l > 0) {
+		if (sl == 0) {
+			/* an empty separator splits after each UTF-8 rune */
+			k = 1;
+			while (k < l && ((unsigned char)s[k] & 0xC0) == 0x80)
+				k++;
+			p = s + k;
+		} else if ((p = more_find(s, l, sep, sl)) == NULL)
+			break;
+		else
+			k = (size_t)(p - s);
+		snprintf(key, sizeof(key), "_%lld", (long long)i++);
+		json_object_set_new(m, key, json_stringn(s, k));
+		k += sl;
+		s += k;
+		l -= k;
+	}
+	if (max != 0 && (sl != 0 || l > 0)) {
+		snprintf(key, sizeof(key), "_%lld", (long long)i);
+		json_object_set_new(m, key, json_stringn(s, l));
+	}
+	*out = gd_tval_json(m);
+	return 0;
+}
+
+/* toStrings: strval of each element, nils dropped; a scalar is a list */
+FN(f_to_strings)
+{
+	json_t *l = json_array(), *e;
+	struct gd_buf b;
+	struct gd_tval v;
+	size_t i;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	if (a[0].o == NULL && json_is_array(a[0].j)) {
+		json_array_foreach(a[0].j, i, e) {
+			if (json_is_null(e))
+				continue;
+			v = gd_tval_elem(e); /* a new reference */
+			gd_buf_reset(&b);
+			gd_buf_add(&b, "", 0);
+			helm_strval(&b, &v);
+			gd_tval_dispose(&v);
+			json_array_append_new(l, json_stringn(b.data, b.len));
+		}
+	} else if (a[0].o != NULL ||
+	    (a[0].j != NULL && !json_is_null(a[0].j))) {
+		gd_buf_add(&b, "", 0);
+		helm_strval(&b, &a[0]);
+		json_array_append_new(l, json_stringn(b.data, b.len));
+	}
+	gd_buf_dispose(&b);
+	*out = gd_tval_json(l);
+	return 0;
+}
+
+FN(f_plural)
+{
+	(void)c, (void)n, (void)err;
+	*out = gd_tval_copy(json_integer_value(a[2].j) == 1 ? &a[0] : &a[1]);
+	return 0;
+}
+
+/*
+ * reflect.DeepEqual: jansson's equality keeps Go's types apart (1 and 1.0
+ * differ); host objects are equal when they are the same object.
+ */
+FN(f_deep_equal)
+{
+	bool eq;
+
+	(void)c, (void)n, (void)err;
+	if (a[0].o != NULL || a[1].o != NULL)
+		eq = a[0].o == a[1].o;
+	else if (a[0].j == NULL || a[1].j == NULL)
+		eq = (a[0].j == NULL || json_is_null(a[0].j)) &&
+		    (a[1].j == NULL || json_is_null(a[1].j));
+	else
+		eq = json_equal(a[0].j, a[1].j);
+	*out = gd_tval_json(json_boolean(eq));
+	return 0;
+}
+
+FN(f_type_is_like)
+{
+	const char *want = json_string_value(a[0].j);
+	const char *t =
+	    a[1].o == NULL && (a[1].j == NULL || json_is_null(a[1].j)) ?
+	    "<nil>" :
+	    gd_tval_typename(&a[1]);
+
+	(void)c, (void)n, (void)err;
+	*out = gd_tval_json(json_boolean(
+	    strcmp(want, t) == 0 || (t[0] == '*' && strcmp(want, t + 1) == 0)));
+	return 0;
+}
+
+/* Sprig's mustFromJson: any JSON value (numbers float64), or the error */
+FN(f_must_from_json)
+{
+	json_error_t je;
+	json_t *v;
+
+	(void)c, (void)n;
+	v = json_loadb(json_string_value(a[0].j), json_string_length(a[0].j),
+	    JSON_DECODE_ANY, &je);
+	if (v == NULL)
+		return gd_err_set(err, GD_EINVAL, "%s", je.text);
+	if (json_is_integer(v)) {
+		json_t *r = json_real((double)json_integer_value(v));
+
+		json_decref(v);
+		v = r;
+	}
+	helm_values_floats(v);
+	*out = gd_tval_json(v);
+	return 0;
+}
+
 const struct gd_tmpl_func helm_sprig_more[] = {
 	{ "addf", f_addf, "v*", NULL },
 	{ "atoi", f_atoi, "s", NULL },
@@ -839,5 +1346,19 @@ const struct gd_tmpl_func helm_sprig_more[] = {
 	{ "mustReverse", f_reverse, "v", NULL },
 	{ "mustSlice", f_slice, "vv*", NULL },
 	{ "mustWithout", f_without, "vv*", NULL },
+	{ "add1f", f_add1f, "v", NULL },
+	{ "ceil", f_ceil, "v", NULL },
+	{ "deepEqual", f_deep_equal, "vv", NULL },
+	{ "floor", f_floor, "v", NULL },
+	{ "maxf", f_maxf, "vv*", NULL },
+	{ "minf", f_minf, "vv*", NULL },
+	{ "mustFromJson", f_must_from_json, "s", NULL },
+	{ "plural", f_plural, "ssi", NULL },
+	{ "round", f_round, "vif*", NULL },
+	{ "semver", f_semver, "s", NULL },
+	{ "splitn", f_splitn, "sis", NULL },
+	{ "toDecimal", f_to_decimal, "v", NULL },
+	{ "toStrings", f_to_strings, "v", NULL },
+	{ "typeIsLike", f_type_is_like, "sv", NULL },
 	{ NULL, NULL, NULL, NULL },
 };

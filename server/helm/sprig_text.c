@@ -4,8 +4,10 @@
  * conversions of huandu/xstrings (camelcase, snakecase, kebabcase,
  * swapcase, untitle), Go's regular expressions (regexMatch, regexFind,
  * regexFindAll, regexSplit, regexReplaceAll* and the must* forms), seq and
- * untilStep, Go's path package (base, dir, ext, clean, isAbs) and the sha1sum
- * and adler32sum hashes.
+ * untilStep, Go's path package (base, dir, ext, clean, isAbs, and the os*
+ * forms, which are the same on Linux), the sha1sum and adler32sum hashes,
+ * regexQuoteMeta, and goutils' abbrev, abbrevboth, initials, wrap and
+ * wrapWith (which count bytes, not runes, as goutils does).
  *
  * The hard part is xstrings' word splitting for snakecase and kebabcase:
  * "HTTPServer" is two words, "fooBARbaz" is "foo", "BA", "Rbaz", a number
@@ -1108,7 +1110,236 @@ FN(f_adler32sum)
 	return 0;
 }
 
+/* --- goutils: abbreviations, initials, wrapping ------------------------- */
+
+/* AbbreviateFull of the bytes s[0:l] (goutils counts bytes, not runes). */
+static void
+text_abbrev(
+    struct gd_buf *b, const char *s, size_t l, long long off, long long max)
+{
+	long long len = (long long)l;
+
+	if (l == 0)
+		return;
+	if (max < 4) /* goutils' error; Sprig prints "" */
+		return;
+	if (len <= max) {
+		gd_buf_add(b, s, l);
+		return;
+	}
+	if (off > len)
+		off = len;
+	if (len - off < max - 3)
+		off = len - (max - 3);
+	if (off <= 4) {
+		gd_buf_add(b, s, (size_t)(max - 3));
+		gd_buf_adds(b, "...");
+		return;
+	}
+	if (max < 7)
+		return;
+	gd_buf_adds(b, "...");
+	if (off + max - 3 < len)
+		text_abbrev(b, s + off, (size_t)(len - off), 0, max - 3);
+	else
+		gd_buf_add(b, s + len - (max - 3), (size_t)(max - 3));
+}
+
+FN(f_abbrev)
+{
+	long long w = json_integer_value(a[0].j);
+	struct gd_buf b;
+
+	(void)c, (void)n, (void)err;
+	if (w < 4) {
+		*out = gd_tval_copy(&a[1]);
+		return 0;
+	}
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	text_abbrev(
+	    &b, json_string_value(a[1].j), json_string_length(a[1].j), 0, w);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+FN(f_abbrevboth)
+{
+	long long left = json_integer_value(a[0].j);
+	long long right = json_integer_value(a[1].j);
+	struct gd_buf b;
+
+	(void)c, (void)n, (void)err;
+	if (right < 4 || (left > 0 && right < 7)) {
+		*out = gd_tval_copy(&a[2]);
+		return 0;
+	}
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	text_abbrev(&b, json_string_value(a[2].j), json_string_length(a[2].j),
+	    left, right);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+/*
+ * goutils.Initials walks bytes, not runes: a byte past ASCII is taken as
+ * the code point of that value (so "élan" gives "Ã"), and 0x85 and 0xA0
+ * count as spaces, as unicode.IsSpace sees those code points.
+ */
+FN(f_initials)
+{
+	const unsigned char *s =
+	    (const unsigned char *)json_string_value(a[0].j);
+	size_t l = json_string_length(a[0].j), i;
+	bool gap = true, sp;
+	struct gd_buf b;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	for (i = 0; i < l; i++) {
+		sp = s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r') ||
+		    s[i] == 0x85 || s[i] == 0xA0;
+		if (sp)
+			gap = true;
+		else if (gap) {
+			if (s[i] < 0x80)
+				gd_buf_addc(&b, (char)s[i]);
+			else {
+				gd_buf_addc(&b, (char)(0xC0 | (s[i] >> 6)));
+				gd_buf_addc(&b, (char)(0x80 | (s[i] & 0x3F)));
+			}
+			gap = false;
+		}
+	}
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+/* The last ' ' in s[from:to], or -1. */
+static long long
+text_last_space(const char *s, long long from, long long to)
+{
+	long long i;
+
+	for (i = to - 1; i >= from; i--)
+		if (s[i] == ' ')
+			return i;
+	return -1;
+}
+
+/* goutils.WrapCustom: byte widths, breaking at spaces. */
+static void
+text_wrap(struct gd_buf *b, const char *s, long long len, long long width,
+    const char *nl, bool long_words)
+{
+	long long off = 0, at, end, k;
+
+	if (len == 0)
+		return;
+	if (*nl == '\0')
+		nl = "\n";
+	if (width < 1)
+		width = 1;
+	while (len - off > width) {
+		if (s[off] == ' ') {
+			off++;
+			continue;
+		}
+		end = width + off + 1;
+		at = text_last_space(s, off, end);
+		if (at >= off) {
+			gd_buf_add(b, s + off, (size_t)(at - off));
+			gd_buf_adds(b, nl);
+			off = at + 1;
+		} else if (long_words) {
+			gd_buf_add(b, s + off, (size_t)width);
+			gd_buf_adds(b, nl);
+			off += width;
+		} else {
+			end = width + off;
+			for (k = end; k < len && s[k] != ' '; k++)
+				;
+			if (k == len) {
+				gd_buf_add(b, s + off, (size_t)(len - off));
+				off = len;
+			} else {
+				gd_buf_add(b, s + off, (size_t)(k - off));
+				gd_buf_adds(b, nl);
+				off = k + 1;
+			}
+		}
+	}
+	gd_buf_add(b, s + off, (size_t)(len - off));
+}
+
+FN(f_wrap)
+{
+	struct gd_buf b;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	text_wrap(&b, json_string_value(a[1].j),
+	    (long long)json_string_length(a[1].j), json_integer_value(a[0].j),
+	    "", false);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+FN(f_wrap_with)
+{
+	struct gd_buf b;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	text_wrap(&b, json_string_value(a[2].j),
+	    (long long)json_string_length(a[2].j), json_integer_value(a[0].j),
+	    json_string_value(a[1].j), true);
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
+/* regexp.QuoteMeta */
+FN(f_regex_quote_meta)
+{
+	const char *s = json_string_value(a[0].j);
+	size_t l = json_string_length(a[0].j), i;
+	struct gd_buf b;
+
+	(void)c, (void)n, (void)err;
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	for (i = 0; i < l; i++) {
+		if (s[i] != '\0' && strchr("\\.+*?()|[]{}^$", s[i]) != NULL)
+			gd_buf_addc(&b, '\\');
+		gd_buf_addc(&b, s[i]);
+	}
+	*out = gd_tval_json(json_stringn(b.data, b.len));
+	gd_buf_dispose(&b);
+	return 0;
+}
+
 const struct gd_tmpl_func helm_sprig_text[] = {
+	{ "abbrev", f_abbrev, "is", NULL },
+	{ "abbrevboth", f_abbrevboth, "iis", NULL },
+	{ "initials", f_initials, "s", NULL },
+	/* filepath is path on Linux */
+	{ "osBase", f_base, "s", NULL },
+	{ "osClean", f_clean, "s", NULL },
+	{ "osDir", f_dir, "s", NULL },
+	{ "osExt", f_ext, "s", NULL },
+	{ "osIsAbs", f_is_abs, "s", NULL },
+	{ "regexQuoteMeta", f_regex_quote_meta, "s", NULL },
+	{ "wrap", f_wrap, "is", NULL },
+	{ "wrapWith", f_wrap_with, "iss", NULL },
 	{ "adler32sum", f_adler32sum, "s", NULL },
 	{ "base", f_base, "s", NULL },
 	{ "camelcase", f_camelcase, "s", NULL },

@@ -698,21 +698,26 @@ time_arg(struct gotime *t, struct gd_tmpl_call *c, const struct gd_tval *v)
 }
 
 /*
- * time.LoadLocation for the zones gitopsd knows: "" and "UTC" are UTC,
- * "Local" the process's zone. Go falls back to UTC for a name it cannot
- * load; gitopsd has no zone database, so other names are an error rather
- * than a silently wrong time.
+ * time.LoadLocation: "" and "UTC" are UTC, "Local" the process's zone,
+ * other names read from the system's zoneinfo (tzif.c). Sprig shows a
+ * time in UTC when the zone cannot be loaded, and so does this.
  */
 static int
 time_in_zone(struct gotime *t, const char *zone, struct gd_err *err)
 {
-	if (strcmp(zone, "") == 0 || strcmp(zone, "UTC") == 0)
-		time_zone(t, false);
-	else if (strcmp(zone, "Local") == 0)
+	long off;
+	char abbr[16];
+
+	(void)err;
+	if (strcmp(zone, "Local") == 0)
 		time_zone(t, true);
-	else
-		return gd_err_set(err, GD_EINVAL,
-		    "time zone %s: only UTC and Local are supported", zone);
+	else if (strcmp(zone, "") == 0 || strcmp(zone, "UTC") == 0 ||
+	    helm_tz_lookup(&off, abbr, zone, t->sec, NULL) < 0)
+		time_zone(t, false);
+	else {
+		t->off = off;
+		snprintf(t->zone, sizeof(t->zone), "%s", abbr);
+	}
 	return 0;
 }
 
@@ -1310,10 +1315,13 @@ const struct gd_tmpl_func helm_sprig_time[] = {
 	{ "ago", f_ago_checked, "v", NULL },
 	{ "date", f_date, "sv", NULL },
 	{ "dateInZone", f_date_in_zone, "svs", NULL },
+	{ "date_in_zone", f_date_in_zone, "svs", NULL },
 	{ "dateModify", f_date_modify_checked, "sv", NULL },
+	{ "date_modify", f_date_modify_checked, "sv", NULL },
 	{ "htmlDate", f_html_date, "v", NULL },
 	{ "htmlDateInZone", f_html_date_in_zone, "vs", NULL },
 	{ "mustDateModify", f_date_modify_checked, "sv", &must_mark },
+	{ "must_date_modify", f_date_modify_checked, "sv", &must_mark },
 	{ "mustToDate", f_to_date, "ss", &must_mark },
 	{ "now", f_now, "", NULL },
 	{ "toDate", f_to_date, "ss", NULL },

@@ -2,7 +2,9 @@
 /*
  * Sprig's key and certificate generators, through GnuTLS: genPrivateKey
  * ("rsa" 4096, "ecdsa" P-256, "ed25519", "dsa" 2048), genCA, genSelfSignedCert
- * and genSignedCert, and encryptAES/decryptAES (AES-256-CBC with the
+ * and genSignedCert, their *WithKey forms (the key given as PEM, in any of
+ * Go's formats), buildCustomCert (a certificate and key in base64, checked
+ * and handed back), and encryptAES/decryptAES (AES-256-CBC with the
  * password's first 32 bytes as key and a random IV in front, base64).
  * Certificates come back as Sprig's certificate struct,
  * here a map with "Cert" and "Key" (PEM), so .Cert, .Key, toYaml and toJson
@@ -111,6 +113,7 @@ struct cert_req {
 	bool ca;
 	gnutls_x509_crt_t issuer; /* NULL: self-signed */
 	gnutls_x509_privkey_t issuer_key;
+	gnutls_x509_privkey_t key; /* the *WithKey variants' key, or NULL */
 };
 
 static int
@@ -152,12 +155,26 @@ cert_names(gnutls_x509_crt_t crt, const struct cert_req *r, struct gd_err *err)
 	return 0;
 }
 
-/* A certificate and its new RSA 2048 key as {"Cert": PEM, "Key": PEM} */
+/* The key as Sprig's pemBlockForKey writes it: ed25519 in PKCS#8. */
+static int
+key_export(gnutls_x509_privkey_t key, gnutls_datum_t *d)
+{
+	if (gnutls_x509_privkey_get_pk_algorithm(key) ==
+	    GNUTLS_PK_EDDSA_ED25519)
+		return gnutls_x509_privkey_export2_pkcs8(
+		    key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, d);
+	return gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, d);
+}
+
+/*
+ * A certificate and its key as {"Cert": PEM, "Key": PEM}: a new RSA 2048
+ * key, or r->key for the *WithKey variants.
+ */
 static int
 gen_cert(struct gd_tval *out, struct gd_tmpl_call *c, const struct cert_req *r,
     struct gd_err *err)
 {
-	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_privkey_t key = NULL, own;
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t cd = { NULL, 0 }, kd = { NULL, 0 };
 	unsigned char serial[16];
@@ -169,8 +186,13 @@ gen_cert(struct gd_tval *out, struct gd_tmpl_call *c, const struct cert_req *r,
 	gd_buf_init(&cb);
 	gd_buf_init(&kb);
 	if ((rc = gd_tmpl_call_charge(c, X509_COST, err)) < 0 ||
-	    (rc = gen_key(&key, GNUTLS_PK_RSA, 2048, err)) < 0)
+	    (r->key == NULL &&
+		(rc = gen_key(&key, GNUTLS_PK_RSA, 2048, err)) < 0))
 		goto out;
+	if (r->key != NULL)
+		own = r->key;
+	else
+		own = key;
 	if ((e = gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial))) < 0) {
 		rc = x509_fail(err, "making a serial number", e);
 		goto out;
@@ -187,7 +209,7 @@ gen_cert(struct gd_tval *out, struct gd_tmpl_call *c, const struct cert_req *r,
 	    (e = gnutls_x509_crt_set_activation_time(crt, now)) < 0 ||
 	    (e = gnutls_x509_crt_set_expiration_time(
 		 crt, now + (time_t)r->days * 86400)) < 0 ||
-	    (e = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+	    (e = gnutls_x509_crt_set_key(crt, own)) < 0 ||
 	    (e = gnutls_x509_crt_set_key_usage(crt, usage)) < 0 ||
 	    (e = gnutls_x509_crt_set_key_purpose_oid(
 		 crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
@@ -200,14 +222,13 @@ gen_cert(struct gd_tval *out, struct gd_tmpl_call *c, const struct cert_req *r,
 	if ((rc = cert_names(crt, r, err)) < 0)
 		goto out;
 	if ((e = gnutls_x509_crt_sign2(crt, r->issuer ? r->issuer : crt,
-		 r->issuer_key ? r->issuer_key : key, GNUTLS_DIG_SHA256, 0)) <
+		 r->issuer_key ? r->issuer_key : own, GNUTLS_DIG_SHA256, 0)) <
 	    0) {
 		rc = x509_fail(err, "signing the certificate", e);
 		goto out;
 	}
 	if ((e = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cd)) < 0 ||
-	    (e = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &kd)) <
-		0) {
+	    (e = key_export(own, &kd)) < 0) {
 		rc = x509_fail(err, "encoding the certificate", e);
 		goto out;
 	}
@@ -270,53 +291,243 @@ FN(f_gen_self_signed_cert)
 	return gen_cert(out, c, &r, err);
 }
 
-FN(f_gen_signed_cert)
+/* The CA argument of genSignedCert*: Sprig's certificate, read. */
+static int
+ca_arg(struct cert_req *r, const struct gd_tval *v, struct gd_err *err)
 {
-	const json_t *ca = a[4].j, *pc, *pk;
-	struct cert_req r = { 0 };
+	const json_t *pc = json_object_get(v->j, "Cert");
+	const json_t *pk = json_object_get(v->j, "Key");
 	gnutls_datum_t d;
-	int rc, e;
+	int e;
 
-	(void)n;
-	r.cn = json_string_value(a[0].j);
-	if ((rc = names_arg(&r.ips, &a[1], err)) < 0 ||
-	    (rc = names_arg(&r.dns, &a[2], err)) < 0)
-		return rc;
-	r.days = json_integer_value(a[3].j);
-	pc = json_object_get(ca, "Cert");
-	pk = json_object_get(ca, "Key");
-	if (a[4].o != NULL || !json_is_string(pc) || !json_is_string(pk))
+	if (v->o != NULL || !json_is_string(pc) || !json_is_string(pk))
 		return gd_err_set(err, GD_EINVAL,
 		    "wrong type for value; expected sprig.certificate; got %s",
-		    gd_tval_typename(&a[4]));
-	rc = -1;
-	if ((e = gnutls_x509_crt_init(&r.issuer)) < 0 ||
-	    (e = gnutls_x509_privkey_init(&r.issuer_key)) < 0) {
-		rc = x509_fail(err, "reading the CA", e);
-		goto out;
-	}
+		    gd_tval_typename(v));
+	if ((e = gnutls_x509_crt_init(&r->issuer)) < 0 ||
+	    (e = gnutls_x509_privkey_init(&r->issuer_key)) < 0)
+		return x509_fail(err, "reading the CA", e);
 	d.data = (unsigned char *)(uintptr_t)json_string_value(pc);
 	d.size = (unsigned)json_string_length(pc);
-	if ((e = gnutls_x509_crt_import(r.issuer, &d, GNUTLS_X509_FMT_PEM)) <
-	    0) {
-		rc = gd_err_set(err, GD_EINVAL, "error parsing ca cert: %s",
+	if ((e = gnutls_x509_crt_import(r->issuer, &d, GNUTLS_X509_FMT_PEM)) <
+	    0)
+		return gd_err_set(err, GD_EINVAL, "error parsing ca cert: %s",
 		    gnutls_strerror(e));
-		goto out;
-	}
 	d.data = (unsigned char *)(uintptr_t)json_string_value(pk);
 	d.size = (unsigned)json_string_length(pk);
 	if ((e = gnutls_x509_privkey_import(
-		 r.issuer_key, &d, GNUTLS_X509_FMT_PEM)) < 0) {
-		rc = gd_err_set(err, GD_EINVAL, "error parsing ca key: %s",
+		 r->issuer_key, &d, GNUTLS_X509_FMT_PEM)) < 0)
+		return gd_err_set(err, GD_EINVAL, "error parsing ca key: %s",
+		    gnutls_strerror(e));
+	return 0;
+}
+
+/*
+ * Sprig's parsePrivateKeyPEM: PKCS#1 RSA, SEC 1 EC, DSA or PKCS#8 in PEM.
+ * Errors read as Sprig's, after what (the caller's context).
+ */
+static int
+key_arg(gnutls_x509_privkey_t *key, const char *pem, const char *what,
+    struct gd_err *err)
+{
+	static const char *const types[] = { "PRIVATE KEY", "RSA PRIVATE KEY",
+		"EC PRIVATE KEY", "DSA PRIVATE KEY" };
+	gnutls_datum_t d;
+	const char *b = strstr(pem, "-----BEGIN ");
+	size_t tl, i;
+	int e;
+
+	*key = NULL;
+	if (b == NULL || strstr(b + 11, "-----END ") == NULL)
+		return gd_err_set(
+		    err, GD_EINVAL, "%sno PEM data in input", what);
+	tl = strcspn(b + 11, "-\n");
+	for (i = 0; i < 4; i++)
+		if (tl == strlen(types[i]) &&
+		    strncmp(b + 11, types[i], tl) == 0)
+			break;
+	if (i == 4 &&
+	    (tl < 12 || strncmp(b + 11 + tl - 12, " PRIVATE KEY", 12) != 0))
+		return gd_err_set(err, GD_EINVAL,
+		    "%sno private key data in PEM block of type %.*s", what,
+		    (int)tl, b + 11);
+	if (i == 4)
+		return gd_err_set(err, GD_EINVAL,
+		    "%sinvalid private key type %.*s", what, (int)tl, b + 11);
+	d.data = (unsigned char *)(uintptr_t)b;
+	d.size = (unsigned)strlen(b);
+	if ((e = gnutls_x509_privkey_init(key)) < 0 ||
+	    (e = gnutls_x509_privkey_import2(
+		 *key, &d, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN)) < 0) {
+		if (*key != NULL)
+			gnutls_x509_privkey_deinit(*key);
+		*key = NULL;
+		/* Go's ASN.1 detail differs; the context is Sprig's */
+		return gd_err_set(err, GD_EINVAL, "%s%s%s", what,
+		    i == 0     ? "decoding PEM as PKCS#8: " :
+			i == 1 ? "parsing RSA private key from PEM: " :
+			i == 2 ? "parsing EC private key from PEM: " :
+				 "parsing DSA private key from PEM: ",
+		    gnutls_strerror(e));
+	}
+	return 0;
+}
+
+static void
+req_dispose(struct cert_req *r)
+{
+	if (r->issuer != NULL)
+		gnutls_x509_crt_deinit(r->issuer);
+	if (r->issuer_key != NULL)
+		gnutls_x509_privkey_deinit(r->issuer_key);
+	if (r->key != NULL)
+		gnutls_x509_privkey_deinit(r->key);
+}
+
+FN(f_gen_signed_cert)
+{
+	struct cert_req r = { 0 };
+	int rc;
+
+	(void)n;
+	r.cn = json_string_value(a[0].j);
+	r.days = json_integer_value(a[3].j);
+	if ((rc = names_arg(&r.ips, &a[1], err)) == 0 &&
+	    (rc = names_arg(&r.dns, &a[2], err)) == 0 &&
+	    (rc = ca_arg(&r, &a[4], err)) == 0)
+		rc = gen_cert(out, c, &r, err);
+	req_dispose(&r);
+	return rc;
+}
+
+/* --- the *WithKey variants and buildCustomCert -----------------------------
+ */
+
+FN(f_gen_ca_with_key)
+{
+	struct cert_req r = { 0 };
+	int rc;
+
+	(void)n;
+	r.cn = json_string_value(a[0].j);
+	r.days = json_integer_value(a[1].j);
+	r.ca = true;
+	if ((rc = key_arg(&r.key, json_string_value(a[2].j),
+		 "parsing private key: ", err)) == 0)
+		rc = gen_cert(out, c, &r, err);
+	req_dispose(&r);
+	return rc;
+}
+
+FN(f_gen_self_signed_cert_with_key)
+{
+	struct cert_req r = { 0 };
+	int rc;
+
+	(void)n;
+	r.cn = json_string_value(a[0].j);
+	r.days = json_integer_value(a[3].j);
+	if ((rc = names_arg(&r.ips, &a[1], err)) == 0 &&
+	    (rc = names_arg(&r.dns, &a[2], err)) == 0 &&
+	    (rc = key_arg(&r.key, json_string_value(a[4].j),
+		 "parsing private key: ", err)) == 0)
+		rc = gen_cert(out, c, &r, err);
+	req_dispose(&r);
+	return rc;
+}
+
+FN(f_gen_signed_cert_with_key)
+{
+	struct cert_req r = { 0 };
+	int rc;
+
+	(void)n;
+	r.cn = json_string_value(a[0].j);
+	r.days = json_integer_value(a[3].j);
+	if ((rc = names_arg(&r.ips, &a[1], err)) == 0 &&
+	    (rc = names_arg(&r.dns, &a[2], err)) == 0 &&
+	    (rc = ca_arg(&r, &a[4], err)) == 0 &&
+	    (rc = key_arg(&r.key, json_string_value(a[5].j),
+		 "parsing private key: ", err)) == 0)
+		rc = gen_cert(out, c, &r, err);
+	req_dispose(&r);
+	return rc;
+}
+
+/* base64.StdEncoding.DecodeString: padding required, newlines ignored */
+static bool
+b64_strict(struct gd_buf *out, const char *s, size_t l)
+{
+	size_t n;
+
+	gd_buf_reset(out);
+	gd_buf_add(out, "", 0);
+	if (l == 0)
+		return true;
+	out->data = xrealloc(out->data, l + 1);
+	out->cap = l + 1;
+	if (sodium_base642bin((unsigned char *)out->data, l, s, l, "\r\n", &n,
+		NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return false;
+	out->len = n;
+	out->data[n] = '\0';
+	return true;
+}
+
+/*
+ * buildCustomCert: a certificate and key given in base64 PEM, checked
+ * and handed back decoded as Sprig's certificate.
+ */
+FN(f_build_custom_cert)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	struct gd_buf cb, kb;
+	gnutls_datum_t d;
+	const char *p;
+	int rc = 0, e;
+
+	(void)c, (void)n;
+	gd_buf_init(&cb);
+	gd_buf_init(&kb);
+	if (!b64_strict(
+		&cb, json_string_value(a[0].j), json_string_length(a[0].j))) {
+		rc = gd_err_set(
+		    err, GD_EINVAL, "unable to decode base64 certificate");
+		goto out;
+	}
+	if (!b64_strict(
+		&kb, json_string_value(a[1].j), json_string_length(a[1].j))) {
+		rc = gd_err_set(
+		    err, GD_EINVAL, "unable to decode base64 private key");
+		goto out;
+	}
+	if ((p = strstr(cb.data, "-----BEGIN ")) == NULL ||
+	    strstr(p, "-----END ") == NULL) {
+		rc = gd_err_set(err, GD_EINVAL, "unable to decode certificate");
+		goto out;
+	}
+	d.data = (unsigned char *)p;
+	d.size = (unsigned)strlen(p);
+	if ((e = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (e = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+		rc = gd_err_set(err, GD_EINVAL,
+		    "error parsing certificate: decodedCert.Bytes: %s",
 		    gnutls_strerror(e));
 		goto out;
 	}
-	rc = gen_cert(out, c, &r, err);
+	if ((rc = key_arg(&key, kb.data, "error parsing private key: ", err)) <
+	    0)
+		goto out;
+	*out = gd_tval_json(json_pack(
+	    "{s:s%, s:s%}", "Cert", cb.data, cb.len, "Key", kb.data, kb.len));
 out:
-	if (r.issuer != NULL)
-		gnutls_x509_crt_deinit(r.issuer);
-	if (r.issuer_key != NULL)
-		gnutls_x509_privkey_deinit(r.issuer_key);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	if (key != NULL)
+		gnutls_x509_privkey_deinit(key);
+	gd_buf_dispose(&cb);
+	gd_buf_dispose(&kb);
 	return rc;
 }
 
@@ -451,9 +662,14 @@ out:
 const struct gd_tmpl_func helm_sprig_x509[] = {
 	{ "decryptAES", f_decrypt_aes, "ss", NULL },
 	{ "encryptAES", f_encrypt_aes, "ss", NULL },
+	{ "buildCustomCert", f_build_custom_cert, "ss", NULL },
 	{ "genCA", f_gen_ca, "si", NULL },
+	{ "genCAWithKey", f_gen_ca_with_key, "sis", NULL },
 	{ "genPrivateKey", f_gen_private_key, "s", NULL },
 	{ "genSelfSignedCert", f_gen_self_signed_cert, "svvi", NULL },
+	{ "genSelfSignedCertWithKey", f_gen_self_signed_cert_with_key, "svvis",
+	    NULL },
 	{ "genSignedCert", f_gen_signed_cert, "svviv", NULL },
+	{ "genSignedCertWithKey", f_gen_signed_cert_with_key, "svvivs", NULL },
 	{ NULL, NULL, NULL, NULL },
 };

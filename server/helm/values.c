@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Values: what `helm template` builds from value files and --set, how it
+ * Values: what `helm template` builds from value files and --set (and
+ * --set-string, --set-file, --set-json, --set-literal), how it
  * decides which subcharts are enabled, and how it coalesces the user's
  * values with each chart's values.yaml (pkg/chartutil/coalesce.go).
  *
@@ -11,6 +12,8 @@
  * wins), and a chart's own null may or may not delete a subchart
  * default depending on who set it (the issue-9027 case).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -346,15 +349,11 @@ helm_deps_enabled(const struct gd_helm_chart *c, const json_t *cvals,
 	}
 }
 
-/* --- --set ------------------------------------------------------------------
- */
-
-/* strvals' typing: true/false/null, ints without a leading zero. */
+/* strvals' typedVal: true/false/null, int64 unless it starts with 0. */
 static json_t *
 values_typed(const char *s, size_t n)
 {
-	char buf[32];
-	char *end;
+	char buf[32], *end;
 	long long v;
 
 	if (n == 4 && strncasecmp(s, "true", 4) == 0)
@@ -363,117 +362,490 @@ values_typed(const char *s, size_t n)
 		return json_false();
 	if (n == 4 && strncasecmp(s, "null", 4) == 0)
 		return json_null();
-	if (n > 0 && n < sizeof(buf) && (n == 1 || s[0] != '0') &&
-	    !(s[0] == '-' && n > 1 && s[1] == '0')) {
+	if (n == 1 && s[0] == '0')
+		return json_integer(0);
+	/* strconv.ParseInt(s, 10, 64): a sign, then digits only */
+	if (n > 0 && n < sizeof(buf) && s[0] != '0' &&
+	    strspn(s + (s[0] == '-' || s[0] == '+'), "0123456789") ==
+		n - (s[0] == '-' || s[0] == '+') &&
+	    n > (size_t)(s[0] == '-' || s[0] == '+')) {
 		memcpy(buf, s, n);
 		buf[n] = '\0';
+		errno = 0;
 		v = strtoll(buf, &end, 10);
-		if (*end == '\0' && end != buf && buf[0] != '+')
+		if (errno == 0 && *end == '\0')
 			return json_integer(v);
 	}
 	return json_stringn(s, n);
 }
 
-/* One "a.b=c" (no commas; "\." and "\," escape). */
-static int
-values_set_one(json_t *vals, const char *kv, size_t n, struct gd_err *err)
+/* --- --set and its kin (pkg/strvals) ----------------------------------------
+ *
+ * A port of strvals' recursive-descent parser, keeping its quirks since
+ * users' command lines depend on them: an empty key is dropped, "a="
+ * sets "", "a={x,y}" is a list, "a[1]=x" pads with nulls, "\" escapes
+ * one character, a key that meets a value of the wrong kind is Go's
+ * recovered panic ("unable to parse key: interface conversion: ...").
+ */
+
+#define SV_EOF       1 /* the input ran out: io.EOF, not an error */
+#define SV_MAX_INDEX 65536
+#define SV_MAX_LEVEL 30
+
+struct strvals {
+	const char *s;
+	size_t n, i;
+	enum gd_helm_set_kind kind;
+	struct gd_err *err;
+};
+
+static bool
+sv_literal(const struct strvals *p)
 {
-	const char *eq = NULL, *p;
-	struct gd_buf key, val;
-	json_t *cur = vals, *next;
-	size_t i;
+	return p->kind == GD_HELM_SET_LITERAL;
+}
+
+/* runesUntil: reads to a stop character (returned in *last). */
+static int
+sv_until(struct strvals *p, const char *stop, struct gd_buf *out, char *last)
+{
+	char c;
+
+	gd_buf_reset(out);
+	gd_buf_add(out, "", 0);
+	*last = '\0';
+	while (p->i < p->n) {
+		c = p->s[p->i++];
+		if (strchr(stop, c) != NULL && c != '\0') {
+			*last = c;
+			return 0;
+		}
+		if (c == '\\' && !sv_literal(p)) {
+			if (p->i >= p->n)
+				return SV_EOF;
+			c = p->s[p->i++];
+		}
+		gd_buf_addc(out, c);
+	}
+	return SV_EOF;
+}
+
+/* Go's %q of s, for messages. */
+static void
+sv_quote(struct gd_buf *b, const char *s)
+{
+	struct gd_tval v = gd_tval_json(json_string(s));
+
+	gd_tmpl_fmt_printf(b, "%q", 2, &v, 1);
+	gd_tval_dispose(&v);
+}
+
+/* Go's panic text for a failed type assertion, as strvals recovers it. */
+static int
+sv_conversion(struct strvals *p, const json_t *have, const char *want)
+{
+	const char *t = have == NULL ? "nil" :
+	    json_is_string(have)     ? "string" :
+	    json_is_integer(have)    ? "int64" :
+	    json_is_real(have)       ? "float64" :
+	    json_is_boolean(have)    ? "bool" :
+	    json_is_array(have)      ? "[]interface {}" :
+	    json_is_object(have)     ? "map[string]interface {}" :
+				       "nil";
+
+	return gd_err_set(p->err, GD_EINVAL,
+	    "unable to parse key: interface conversion: interface {} is %s, "
+	    "not %s",
+	    t, want);
+}
+
+/* set(): an empty key is dropped silently. Takes v. */
+static void
+sv_set(json_t *data, const char *key, json_t *v)
+{
+	if (*key == '\0')
+		json_decref(v);
+	else
+		json_object_set_new(data, key, v);
+}
+
+/* setIndex: pads with nulls up to i. Takes v. */
+static int
+sv_set_index(struct strvals *p, json_t *list, long i, json_t *v)
+{
+	if (i < 0 || i > SV_MAX_INDEX) {
+		json_decref(v);
+		if (i < 0)
+			return gd_err_set(p->err, GD_EINVAL,
+			    "negative %ld index not allowed", i);
+		return gd_err_set(p->err, GD_EINVAL,
+		    "index of %ld is greater than maximum supported index of "
+		    "%d",
+		    i, SV_MAX_INDEX);
+	}
+	while (json_array_size(list) <= (size_t)i)
+		json_array_append_new(list, json_null());
+	json_array_set_new(list, (size_t)i, v);
+	return 0;
+}
+
+/* The value of one element: typed, a string or a file's text. */
+static int
+sv_reader(struct strvals *p, const struct gd_buf *rs, json_t **out)
+{
+	struct gd_buf f;
+	int rc;
+
+	*out = NULL;
+	switch (p->kind) {
+	case GD_HELM_SET:
+		*out = values_typed(rs->data, rs->len);
+		return 0;
+	case GD_HELM_SET_FILE:
+		gd_buf_init(&f);
+		gd_buf_add(&f, "", 0);
+		if ((rc = gd_buf_read_file(&f, rs->data, 0, p->err)) == 0)
+			*out = json_stringn(f.data, f.len);
+		gd_buf_dispose(&f);
+		return rc;
+	default:
+		*out = json_stringn(rs->data, rs->len);
+		return 0;
+	}
+}
+
+/* keyIndex: the digits up to "]". */
+static int
+sv_index(struct strvals *p, long *out)
+{
+	struct gd_buf b;
+	char last, *end;
 	int rc = 0;
 
-	gd_buf_init(&key);
-	gd_buf_init(&val);
-	gd_buf_add(&key, "", 0);
-	gd_buf_add(&val, "", 0);
-	for (i = 0; i < n; i++) {
-		if (kv[i] == '\\' && i + 1 < n) {
-			i++;
-			continue;
+	gd_buf_init(&b);
+	if (sv_until(p, "]", &b, &last) == SV_EOF) {
+		rc = gd_err_set(p->err, GD_EINVAL, "error parsing index: EOF");
+		goto out;
+	}
+	errno = 0;
+	*out = strtol(b.data, &end, 10);
+	if (b.len == 0 || *end != '\0' || isspace((unsigned char)b.data[0]) ||
+	    errno != 0) {
+		struct gd_buf q;
+
+		gd_buf_init(&q);
+		sv_quote(&q, b.data);
+		rc = gd_err_set(p->err, GD_EINVAL,
+		    "error parsing index: strconv.Atoi: parsing %s: %s", q.data,
+		    errno != 0 ? "value out of range" : "invalid syntax");
+		gd_buf_dispose(&q);
+	}
+out:
+	gd_buf_dispose(&b);
+	return rc;
+}
+
+/* emptyVal (--set-json): skips blanks; true at the end or a comma. */
+static bool
+sv_empty(struct strvals *p)
+{
+	while (p->i < p->n) {
+		if (p->s[p->i] == ',') {
+			p->i++;
+			return true;
 		}
-		if (kv[i] == '=') {
-			eq = kv + i;
+		if (!isspace((unsigned char)p->s[p->i]))
+			return false;
+		p->i++;
+	}
+	return true;
+}
+
+/* One JSON value (--set-json), numbers as float64; NULL: empty. */
+static int
+sv_json(struct strvals *p, json_t **out)
+{
+	json_error_t je;
+	json_t *v;
+
+	*out = NULL;
+	if (sv_empty(p)) {
+		*out = json_null();
+		return 0;
+	}
+	v = json_loadb(p->s + p->i, p->n - p->i,
+	    JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
+	if (v == NULL)
+		return gd_err_set(p->err, GD_EINVAL, "%s", je.text);
+	p->i += (size_t)je.position;
+	if (json_is_integer(v)) {
+		json_t *r = json_real((double)json_integer_value(v));
+
+		json_decref(v);
+		v = r;
+	}
+	helm_values_floats(v);
+	sv_empty(p);
+	*out = v;
+	return 0;
+}
+
+/* valList: "{a,b}" is a list; anything else is ErrNotList (1). */
+static int
+sv_val_list(struct strvals *p, json_t **out)
+{
+	struct gd_buf rs;
+	json_t *v;
+	char last;
+	int rc = 0;
+
+	*out = NULL;
+	if (p->i >= p->n)
+		return SV_EOF;
+	if (p->s[p->i] != '{')
+		return 2;
+	p->i++;
+	gd_buf_init(&rs);
+	*out = json_array();
+	for (;;) {
+		if (sv_until(p, ",}", &rs, &last) == SV_EOF) {
+			rc = gd_err_set(
+			    p->err, GD_EINVAL, "list must terminate with '}'");
+			break;
+		}
+		if ((rc = sv_reader(p, &rs, &v)) < 0)
+			break;
+		json_array_append_new(*out, v);
+		if (last == '}') {
+			if (p->i < p->n && p->s[p->i] == ',')
+				p->i++;
 			break;
 		}
 	}
-	if (eq == NULL) {
-		rc = gd_err_set(err, GD_EINVAL,
-		    "failed parsing --set data: key \"%.*s\" has no value",
-		    (int)n, kv);
-		goto out;
+	gd_buf_dispose(&rs);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
 	}
-	for (p = eq + 1; p < kv + n; p++) {
-		if (*p == '\\' && p + 1 < kv + n)
-			p++;
-		gd_buf_addc(&val, *p);
+	return rc;
+}
+
+/*
+ * The value after "=": JSON, the rest of a literal, a list or one
+ * element up to ",". *out is NULL only on error.
+ */
+static int
+sv_value(struct strvals *p, json_t **out)
+{
+	struct gd_buf rs;
+	char last;
+	int rc;
+
+	if (p->kind == GD_HELM_SET_JSON)
+		return sv_json(p, out);
+	gd_buf_init(&rs);
+	if (sv_literal(p)) {
+		sv_until(p, "", &rs, &last);
+		*out = json_stringn(rs.data, rs.len);
+		gd_buf_dispose(&rs);
+		return 0;
 	}
-	for (p = kv; p <= eq; p++) {
-		if (p < eq && *p == '\\' && p + 1 < eq) {
-			gd_buf_addc(&key, *++p);
-			continue;
+	rc = sv_val_list(p, out);
+	if (rc == SV_EOF) {
+		*out = json_string("");
+		rc = 0;
+	} else if (rc == 2) {
+		sv_until(p, ",", &rs, &last);
+		rc = sv_reader(p, &rs, out);
+	}
+	gd_buf_dispose(&rs);
+	return rc;
+}
+
+static int sv_key(struct strvals *, json_t *data, int level);
+
+/* listItem: what follows "name[i]": "=v", "[j]..." or ".key...". */
+static int
+sv_list_item(struct strvals *p, json_t *list, long i, int level)
+{
+	struct gd_buf k;
+	json_t *v = NULL, *cur;
+	long j;
+	char last;
+	int rc = 0, e;
+
+	if (i < 0)
+		return gd_err_set(
+		    p->err, GD_EINVAL, "negative %ld index not allowed", i);
+	gd_buf_init(&k);
+	e = sv_until(p, "[.=", &k, &last);
+	cur = (size_t)i < json_array_size(list) ?
+	    json_array_get(list, (size_t)i) :
+	    NULL;
+	if (k.len > 0) {
+		struct gd_buf q;
+
+		gd_buf_init(&q);
+		sv_quote(&q, k.data);
+		rc = gd_err_set(p->err, GD_EINVAL,
+		    "unexpected data at end of array index: %s", q.data);
+		gd_buf_dispose(&q);
+	} else if (e == SV_EOF)
+		rc = SV_EOF;
+	else if (last == '=') {
+		if ((rc = sv_value(p, &v)) == 0)
+			rc = sv_set_index(p, list, i, v);
+	} else if (last == '[') {
+		if ((rc = sv_index(p, &j)) < 0)
+			goto out;
+		if (cur != NULL && !json_is_null(cur) && !json_is_array(cur)) {
+			rc = sv_conversion(p, cur, "[]interface {}");
+			goto out;
 		}
-		if (p == eq || *p == '.') {
-			if (key.len == 0) {
-				rc = gd_err_set(err, GD_EINVAL,
-				    "failed parsing --set data: empty key in "
-				    "\"%.*s\"",
-				    (int)n, kv);
-				goto out;
-			}
-			if (p == eq) {
-				json_object_set_new(cur, key.data,
-				    values_typed(val.data, val.len));
-				break;
-			}
-			next = json_object_get(cur, key.data);
-			if (!json_is_object(next)) {
-				next = json_object();
-				json_object_set_new(cur, key.data, next);
-			}
-			cur = next;
-			gd_buf_reset(&key);
-			continue;
-		}
-		gd_buf_addc(&key, *p);
+		v = cur != NULL && json_is_array(cur) ? json_incref(cur) :
+							json_array();
+		if ((rc = sv_list_item(p, v, j, level)) < 0)
+			json_decref(v);
+		else
+			rc = sv_set_index(p, list, i, v);
+	} else {
+		v = cur != NULL && json_is_object(cur) ? json_incref(cur) :
+							 json_object();
+		if ((rc = sv_key(p, v, level)) < 0)
+			json_decref(v);
+		else
+			rc = sv_set_index(p, list, i, v);
 	}
 out:
-	gd_buf_dispose(&key);
-	gd_buf_dispose(&val);
+	gd_buf_dispose(&k);
 	return rc;
+}
+
+/* key: one "a.b[0].c=v" element; 0 after a value, SV_EOF at the end. */
+static int
+sv_key(struct strvals *p, json_t *data, int level)
+{
+	struct gd_buf k, q;
+	json_t *v = NULL, *cur;
+	long idx;
+	char last;
+	int rc = 0, e;
+
+	gd_buf_init(&k);
+	gd_buf_init(&q);
+	e = sv_until(p, sv_literal(p) ? "=[." : "=[,.", &k, &last);
+	if (e == SV_EOF) {
+		sv_quote(&q, k.data);
+		if (k.len == 0 || sv_literal(p))
+			rc = SV_EOF;
+		else
+			rc = gd_err_set(
+			    p->err, GD_EINVAL, "key %s has no value", q.data);
+		goto out;
+	}
+	cur = json_object_get(data, k.data);
+	switch (last) {
+	case '[':
+		if ((rc = sv_index(p, &idx)) < 0)
+			break;
+		if (cur != NULL && !json_is_array(cur)) {
+			rc = sv_conversion(p, cur, "[]interface {}");
+			break;
+		}
+		v = cur != NULL ? json_incref(cur) : json_array();
+		rc = sv_list_item(p, v, idx, level);
+		sv_set(data, k.data, v);
+		break;
+	case '=':
+		if ((rc = sv_value(p, &v)) == 0)
+			sv_set(data, k.data, v);
+		break;
+	case ',':
+		sv_set(data, k.data, json_string(""));
+		sv_quote(&q, k.data);
+		rc = gd_err_set(p->err, GD_EINVAL,
+		    "key %s has no value (cannot end with ,)", q.data);
+		break;
+	default: /* '.' */
+		if (++level > SV_MAX_LEVEL) {
+			rc = gd_err_set(p->err, GD_EINVAL,
+			    "value name nested level is greater than maximum "
+			    "supported nested level of %d",
+			    SV_MAX_LEVEL);
+			break;
+		}
+		if (cur != NULL && !json_is_object(cur)) {
+			rc = sv_conversion(p, cur, "map[string]interface {}");
+			break;
+		}
+		v = cur != NULL ? json_incref(cur) : json_object();
+		rc = sv_key(p, v, level);
+		if (rc == 0 && json_object_size(v) == 0) {
+			sv_quote(&q, k.data);
+			rc = gd_err_set(p->err, GD_EINVAL,
+			    "key map %s has no value", q.data);
+		}
+		if (json_object_size(v) != 0)
+			sv_set(data, k.data, json_incref(v));
+		json_decref(v);
+		break;
+	}
+out:
+	gd_buf_dispose(&k);
+	gd_buf_dispose(&q);
+	return rc;
+}
+
+static const char *const sv_flags[] = { "--set", "--set-string", "--set-file",
+	"--set-json", "--set-literal" };
+
+static int
+values_set_kind(json_t *vals, enum gd_helm_set_kind kind, const char *arg,
+    struct gd_err *err)
+{
+	struct strvals p = { arg, strlen(arg), 0, kind, err };
+	json_error_t je;
+	json_t *obj;
+	const char *t = arg;
+	int rc;
+
+	while (isspace((unsigned char)*t))
+		t++;
+	/* --set-json also takes one whole JSON object */
+	if (kind == GD_HELM_SET_JSON && *t == '{') {
+		if ((obj = json_loads(t, 0, &je)) == NULL ||
+		    !json_is_object(obj)) {
+			json_decref(obj);
+			return gd_err_set(err, GD_EINVAL,
+			    "failed parsing --set-json data JSON: %s", arg);
+		}
+		helm_values_floats(obj);
+		helm_values_merge(vals, obj);
+		json_decref(obj);
+		return 0;
+	}
+	while ((rc = sv_key(&p, vals, 0)) == 0)
+		;
+	if (rc == SV_EOF)
+		return 0;
+	return gd_err_wrap(err, "failed parsing %s data", sv_flags[kind]);
 }
 
 int
 helm_values_set(json_t *vals, const char *arg, struct gd_err *err)
 {
-	const char *s = arg, *p;
-	int rc;
-
-	for (p = arg;; p++) {
-		if (*p == '\\' && p[1] != '\0') {
-			p++;
-			continue;
-		}
-		if (*p == ',' || *p == '\0') {
-			if (p > s &&
-			    (rc = values_set_one(
-				 vals, s, (size_t)(p - s), err)) < 0)
-				return rc;
-			if (*p == '\0')
-				break;
-			s = p + 1;
-		}
-	}
-	return 0;
+	return values_set_kind(vals, GD_HELM_SET, arg, err);
 }
 
 int
-gd_helm_values_build(json_t **out, const char *const *files, size_t nfiles,
-    const char *const *sets, size_t nsets, struct gd_err *err)
+gd_helm_values_build_sets(json_t **out, const char *const *files, size_t nfiles,
+    const struct gd_helm_set *sets, size_t nsets, struct gd_err *err)
 {
+	static const enum gd_helm_set_kind order[] = { GD_HELM_SET_JSON,
+		GD_HELM_SET, GD_HELM_SET_STRING, GD_HELM_SET_FILE,
+		GD_HELM_SET_LITERAL };
 	json_t *vals = json_object(), *docs = NULL, *doc;
-	size_t i;
+	size_t i, k;
 	int rc = 0;
 
 	*out = NULL;
@@ -494,13 +866,32 @@ gd_helm_values_build(json_t **out, const char *const *files, size_t nfiles,
 		json_decref(docs);
 		docs = NULL;
 	}
-	for (i = 0; i < nsets; i++)
-		if ((rc = helm_values_set(vals, sets[i], err)) < 0)
-			goto out;
+	/* Helm applies each kind of flag in turn, whatever their order */
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (i = 0; i < nsets; i++)
+			if (sets[i].kind == order[k] &&
+			    (rc = values_set_kind(
+				 vals, sets[i].kind, sets[i].arg, err)) < 0)
+				goto out;
 	*out = vals;
 	vals = NULL;
 out:
 	json_decref(docs);
 	json_decref(vals);
+	return rc;
+}
+
+int
+gd_helm_values_build(json_t **out, const char *const *files, size_t nfiles,
+    const char *const *sets, size_t nsets, struct gd_err *err)
+{
+	struct gd_helm_set *s = xcalloc(nsets + 1, sizeof(*s));
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nsets; i++)
+		s[i].arg = sets[i];
+	rc = gd_helm_values_build_sets(out, files, nfiles, s, nsets, err);
+	free(s);
 	return rc;
 }

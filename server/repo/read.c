@@ -306,6 +306,37 @@ out:
 	return rc;
 }
 
+int
+gd_repo_tree_id(char id[GD_SHA_LEN], struct gd_repo *r, const char *sha,
+    const char *path, struct gd_err *err)
+{
+	git_tree *root = NULL;
+	git_tree_entry *e = NULL;
+	int rc;
+
+	id[0] = '\0';
+	if ((rc = read_path_ok(path, true, err)) < 0)
+		return rc;
+	pthread_mutex_lock(&r->lock);
+	if ((rc = read_tree(&root, r, sha, err)) < 0)
+		goto out;
+	if (path[0] == '\0') {
+		git_oid_tostr(id, GD_SHA_LEN, git_tree_id(root));
+		goto out;
+	}
+	if ((rc = read_entry(&e, root, path, err)) < 0)
+		goto out;
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		rc = gd_err_set(err, GD_EINVAL, "%s is not a folder", path);
+	else
+		git_oid_tostr(id, GD_SHA_LEN, git_tree_entry_id(e));
+out:
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
 struct walk_ctx {
 	gd_repo_walk_fn fn;
 	void *arg;

@@ -14,6 +14,10 @@
  * the parameter they land in; and and/or short-circuit. Budgets (depth,
  * output bytes, operations) are shared by a whole execution, include and
  * tpl calls too, so no template can run away.
+ *
+ * A run only reads the set and its trees (functions were found at parse
+ * time, constants made then, limits travel with the budget), so threads
+ * may run one parsed set at once; what a run changes is its own.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #define CALL_MAGIC    0x746d706cU
 
 struct exec_budget {
+	struct gd_tmpl_limits lim; /* this run's, defaults filled in */
 	size_t ops;
 	size_t output;
 	struct gd_tmpl_obj **keep; /* objects behind markers functions made */
@@ -36,13 +41,16 @@ struct exec_var {
 	struct gd_tval v;
 };
 
+#define EXEC_SMALL_VARS 8
+
 struct exec_state {
-	struct gd_tmpl_set *set;
+	const struct gd_tmpl_set *set;
 	struct tmpl_tree *tmpl;
 	struct gd_buf *wr;
 	const struct tmpl_node *node;
-	struct exec_var *vars;
+	struct exec_var *vars; /* small, or on the heap past it */
 	size_t nvars, capvars;
+	struct exec_var small[EXEC_SMALL_VARS];
 	size_t depth;
 	struct exec_budget *budget;
 	struct gd_err *err;
@@ -255,9 +263,23 @@ static int
 exec_charge(struct exec_state *st, size_t n)
 {
 	st->budget->ops += n;
-	if (st->budget->ops > st->set->lim.max_ops) {
+	if (st->budget->ops > st->budget->lim.max_ops) {
 		exec_errorf(st, "exceeded the limit of %zu operations",
-		    st->set->lim.max_ops);
+		    st->budget->lim.max_ops);
+		st->err->code = GD_ETOOBIG;
+		return GD_ETOOBIG;
+	}
+	return 0;
+}
+
+/* Charges n bytes of output to the budget. */
+static int
+exec_output(struct exec_state *st, size_t n)
+{
+	st->budget->output += n;
+	if (st->budget->output > st->budget->lim.max_output) {
+		exec_errorf(st, "output exceeds the limit of %zu bytes",
+		    st->budget->lim.max_output);
 		st->err->code = GD_ETOOBIG;
 		return GD_ETOOBIG;
 	}
@@ -267,13 +289,10 @@ exec_charge(struct exec_state *st, size_t n)
 static int
 exec_write(struct exec_state *st, const char *s, size_t n)
 {
-	st->budget->output += n;
-	if (st->budget->output > st->set->lim.max_output) {
-		exec_errorf(st, "output exceeds the limit of %zu bytes",
-		    st->set->lim.max_output);
-		st->err->code = GD_ETOOBIG;
-		return GD_ETOOBIG;
-	}
+	int rc;
+
+	if ((rc = exec_output(st, n)) < 0)
+		return rc;
 	gd_buf_add(st->wr, s, n);
 	return 0;
 }
@@ -283,10 +302,21 @@ exec_write(struct exec_state *st, const char *s, size_t n)
 static void
 exec_push(struct exec_state *st, const char *name, struct gd_tval v)
 {
+	struct exec_var *heap;
+
+	if (st->vars == NULL) {
+		st->vars = st->small;
+		st->capvars = EXEC_SMALL_VARS;
+	}
 	if (st->nvars == st->capvars) {
-		st->capvars = st->capvars ? st->capvars * 2 : 8;
-		st->vars =
-		    xreallocarray(st->vars, st->capvars, sizeof(*st->vars));
+		st->capvars *= 2;
+		if (st->vars == st->small) {
+			heap = xreallocarray(NULL, st->capvars, sizeof(*heap));
+			memcpy(heap, st->small, sizeof(st->small));
+			st->vars = heap;
+		} else
+			st->vars = xreallocarray(
+			    st->vars, st->capvars, sizeof(*st->vars));
 	}
 	st->vars[st->nvars].name = name;
 	st->vars[st->nvars].v = v;
@@ -414,11 +444,11 @@ exec_ideal_constant(
 
 	st->node = n;
 	if (n->is_float && !hex && t[0] != '\'' && strpbrk(t, ".eEpP")) {
-		*out = gd_tval_json(json_real(n->f64));
+		*out = gd_tval_json(json_incref(n->jreal));
 		return 0;
 	}
 	if (n->is_int) {
-		*out = gd_tval_json(json_integer(n->i64));
+		*out = gd_tval_json(json_incref(n->jint));
 		return 0;
 	}
 	if (n->is_uint)
@@ -526,29 +556,44 @@ obj_out:
 	}
 }
 
-/* recv is consumed. */
+/*
+ * recv is consumed if owned, else borrowed (dot, alive for the call). On
+ * the way, a map's value is looked at without a reference of its own:
+ * the map, held by recv or by the last value a field gave, keeps it.
+ */
 static int
 eval_field_chain(struct exec_state *st, const struct gd_tval *dot,
-    struct gd_tval *recv, const struct tmpl_node *node, char *const *idents,
-    size_t n, struct tmpl_node *const *args, size_t nargs,
+    const struct gd_tval *recv, bool owned, const struct tmpl_node *node,
+    char *const *idents, size_t n, struct tmpl_node *const *args, size_t nargs,
     const struct gd_tval *final, struct gd_tval *out)
 {
-	struct gd_tval next;
+	struct gd_tval hold = { 0 }, cur = *recv, next;
+	json_t *e;
 	size_t i;
 	int rc = 0;
 
+	if (owned)
+		hold = *recv;
 	for (i = 0; i + 1 < n; i++) {
+		if (cur.o == NULL && json_is_object(cur.j) &&
+		    (e = json_object_get(cur.j, idents[i])) != NULL &&
+		    gd_tmpl_obj_of(e) == NULL) {
+			st->node = node;
+			cur.j = e;
+			cur.iface = true;
+			continue;
+		}
 		memset(&next, 0, sizeof(next));
 		rc = eval_field(
-		    st, dot, idents[i], node, NULL, 0, NULL, recv, &next);
-		gd_tval_dispose(recv);
+		    st, dot, idents[i], node, NULL, 0, NULL, &cur, &next);
+		gd_tval_dispose(&hold);
 		if (rc < 0)
 			return rc;
-		*recv = next;
+		hold = cur = next;
 	}
 	rc = eval_field(
-	    st, dot, idents[n - 1], node, args, nargs, final, recv, out);
-	gd_tval_dispose(recv);
+	    st, dot, idents[n - 1], node, args, nargs, final, &cur, out);
+	gd_tval_dispose(&hold);
 	return rc;
 }
 
@@ -557,10 +602,8 @@ eval_field_node(struct exec_state *st, const struct gd_tval *dot,
     const struct tmpl_node *field, struct tmpl_node *const *args, size_t nargs,
     const struct gd_tval *final, struct gd_tval *out)
 {
-	struct gd_tval recv = gd_tval_copy(dot);
-
 	st->node = field;
-	return eval_field_chain(st, dot, &recv, field, field->idents,
+	return eval_field_chain(st, dot, dot, false, field, field->idents,
 	    field->nidents, args, nargs, final, out);
 }
 
@@ -585,7 +628,7 @@ eval_chain_node(struct exec_state *st, const struct gd_tval *dot,
 	}
 	if ((rc = eval_arg(st, dot, 'r', chain->node, &recv)) < 0)
 		return rc;
-	return eval_field_chain(st, dot, &recv, chain, chain->idents,
+	return eval_field_chain(st, dot, &recv, true, chain, chain->idents,
 	    chain->nidents, args, nargs, final, out);
 }
 
@@ -610,7 +653,7 @@ eval_variable_node(struct exec_state *st, const struct gd_tval *dot,
 		*out = v;
 		return 0;
 	}
-	return eval_field_chain(st, dot, &v, var, var->idents + 1,
+	return eval_field_chain(st, dot, &v, true, var, var->idents + 1,
 	    var->nidents - 1, args, nargs, final, out);
 }
 
@@ -624,18 +667,12 @@ eval_function(struct exec_state *st, const struct gd_tval *dot,
 	bool builtin;
 
 	st->node = ident;
+	/* found at parse time, unless the set's functions changed since */
 	if (ident->fn_gen == st->set->gen) {
 		fn = ident->fn;
 		builtin = ident->fn_builtin;
-	} else {
-		/* a cache in the shared tree: one set runs it at a time */
-		struct tmpl_node *mut = (struct tmpl_node *)(uintptr_t)ident;
-
+	} else
 		fn = tmpl_set_func(st->set, ident->str, &builtin);
-		mut->fn = fn;
-		mut->fn_builtin = builtin;
-		mut->fn_gen = st->set->gen;
-	}
 	if (fn == NULL)
 		return exec_errorf(
 		    st, "\"%s\" is not a defined function", ident->str);
@@ -701,19 +738,19 @@ literal:
 		break;
 	case 'f':
 		if (n->type == NODE_NUMBER && n->is_float) {
-			*out = gd_tval_json(json_real(n->f64));
+			*out = gd_tval_json(json_incref(n->jreal));
 			return 0;
 		}
 		break;
 	case 'i':
 		if (n->type == NODE_NUMBER && n->is_int) {
-			*out = gd_tval_json(json_integer(n->i64));
+			*out = gd_tval_json(json_incref(n->jint));
 			return 0;
 		}
 		break;
 	case 's':
 		if (n->type == NODE_STRING) {
-			*out = gd_tval_json(json_stringn(n->str, n->slen));
+			*out = gd_tval_json(json_incref(n->jstr));
 			return 0;
 		}
 		break;
@@ -726,7 +763,7 @@ literal:
 		case NODE_NUMBER:
 			return exec_ideal_constant(st, n, out);
 		case NODE_STRING:
-			*out = gd_tval_json(json_stringn(n->str, n->slen));
+			*out = gd_tval_json(json_incref(n->jstr));
 			return 0;
 		default:
 			break;
@@ -758,18 +795,15 @@ literal:
 	return rc;
 }
 
-/* Parameter type of argument i of a function with signature sig. */
+/*
+ * Parameter type of argument i of a function with signature sig, which
+ * has n letters (its '*' not counted) and is variadic or not.
+ */
 static char
-exec_param(const char *sig, size_t i, bool *variadic)
+exec_param(const char *sig, size_t n, bool variadic, size_t i)
 {
-	size_t n = strlen(sig);
-
-	*variadic = n > 0 && sig[n - 1] == '*';
-	if (*variadic) {
-		n--;
-		if (i >= n - 1)
-			return sig[n - 1];
-	}
+	if (variadic && i >= n - 1)
+		return sig[n - 1];
 	return i < n ? sig[i] : 'v';
 }
 
@@ -810,8 +844,8 @@ eval_call(struct exec_state *st, const struct gd_tval *dot,
 {
 	struct gd_tmpl_call call = { CALL_MAGIC, st, fn };
 	struct gd_tval *argv = NULL, fv, small[8];
-	struct gd_err ferr = { 0 };
-	size_t numin, nfixed, i, n = 0;
+	struct gd_err ferr;
+	size_t numin, nfixed, nsig, i, n = 0;
 	bool variadic;
 	int rc;
 
@@ -820,8 +854,10 @@ eval_call(struct exec_state *st, const struct gd_tval *dot,
 		nargs--;
 	}
 	numin = nargs + (final != NULL);
-	exec_param(fn->sig, 0, &variadic);
-	nfixed = strlen(fn->sig) - (variadic ? 2 : 0);
+	nsig = strlen(fn->sig);
+	variadic = nsig > 0 && fn->sig[nsig - 1] == '*';
+	nsig -= variadic;
+	nfixed = nsig - variadic;
 	if (variadic && numin < nfixed)
 		return exec_errorf(st,
 		    "wrong number of args for %s: want at least %zu got %zu",
@@ -836,12 +872,12 @@ eval_call(struct exec_state *st, const struct gd_tval *dot,
 		return eval_and_or(st, dot, name, args, nargs, final, out);
 	/* most calls have a few arguments: no allocation for them */
 	if (numin + 1 <= sizeof(small) / sizeof(small[0])) {
-		memset(small, 0, sizeof(small));
+		memset(small, 0, (numin + 1) * sizeof(small[0]));
 		argv = small;
 	} else
 		argv = xcalloc(numin + 1, sizeof(*argv));
 	for (i = 0; i < nargs; i++, n++) {
-		rc = eval_arg(st, dot, exec_param(fn->sig, i, &variadic),
+		rc = eval_arg(st, dot, exec_param(fn->sig, nsig, variadic, i),
 		    args[i], &argv[i]);
 		if (rc < 0)
 			goto out;
@@ -849,11 +885,13 @@ eval_call(struct exec_state *st, const struct gd_tval *dot,
 	if (final != NULL) {
 		fv = gd_tval_copy(final);
 		rc = exec_validate(st, &fv,
-		    exec_param(fn->sig, numin - 1, &variadic), &argv[i]);
+		    exec_param(fn->sig, nsig, variadic, numin - 1), &argv[i]);
 		if (rc < 0)
 			goto out;
 		n++;
 	}
+	ferr.code = 0;
+	ferr.msg[0] = '\0';
 	memset(out, 0, sizeof(*out));
 	rc = fn->fn(out, &call, argv, n, &ferr);
 	if (rc < 0) {
@@ -914,7 +952,7 @@ eval_command(struct exec_state *st, const struct gd_tval *dot,
 	case NODE_NUMBER:
 		return exec_ideal_constant(st, first, out);
 	case NODE_STRING:
-		*out = gd_tval_json(json_stringn(first->str, first->slen));
+		*out = gd_tval_json(json_incref(first->jstr));
 		return 0;
 	default:
 		return exec_errorf(st, "can't evaluate command");
@@ -976,7 +1014,7 @@ static int
 walk_print(
     struct exec_state *st, const struct tmpl_node *n, const struct gd_tval *v)
 {
-	struct gd_buf b;
+	size_t before = st->wr->len;
 	int rc;
 
 	st->node = n;
@@ -985,10 +1023,12 @@ walk_print(
 	if (v->o == NULL && json_is_string(v->j))
 		return exec_write(
 		    st, json_string_value(v->j), json_string_length(v->j));
-	tmpl_buf_init(&b);
-	gd_tmpl_fmt_value(&b, v);
-	rc = exec_write(st, b.data, b.len);
-	gd_buf_dispose(&b);
+	/* printed in place, then charged; taken back if over the limit */
+	gd_tmpl_fmt_value(st->wr, v);
+	if ((rc = exec_output(st, st->wr->len - before)) < 0) {
+		st->wr->len = before;
+		st->wr->data[before] = '\0';
+	}
 	return rc;
 }
 
@@ -1045,7 +1085,7 @@ walk_range(
 	struct gd_tval v = { 0 }, key, elem;
 	const char **keys = NULL;
 	struct gd_buf b;
-	bool any = false;
+	bool any = false, need_key = r->pipe->decl.n > 1;
 	int rc;
 
 	st->node = r;
@@ -1067,7 +1107,8 @@ walk_range(
 	switch (json_typeof(v.j)) {
 	case JSON_ARRAY:
 		for (i = 0; i < json_array_size(v.j) && rc == 0; i++) {
-			key = gd_tval_json(json_integer((json_int_t)i));
+			key = gd_tval_json(
+			    need_key ? json_integer((json_int_t)i) : NULL);
 			elem = gd_tval_elem(json_array_get(v.j, i));
 			rc = walk_range_one(st, r, &key, &elem);
 			gd_tval_dispose(&key);
@@ -1078,7 +1119,8 @@ walk_range(
 	case JSON_OBJECT:
 		keys = tmpl_sorted_keys(v.j, &n);
 		for (i = 0; i < n && rc == 0; i++) {
-			key = gd_tval_json(json_string(keys[i]));
+			key = gd_tval_json(
+			    need_key ? json_string(keys[i]) : NULL);
 			elem = gd_tval_elem(json_object_get(v.j, keys[i]));
 			rc = walk_range_one(st, r, &key, &elem);
 			gd_tval_dispose(&key);
@@ -1138,9 +1180,9 @@ walk_template(
 	t = tmpl_set_lookup(st->set, n->str);
 	if (t == NULL)
 		return exec_errorf(st, "template \"%s\" not defined", n->str);
-	if (st->depth >= st->set->lim.max_depth)
+	if (st->depth >= st->budget->lim.max_depth)
 		return exec_errorf(st, "exceeded maximum template depth (%zu)",
-		    st->set->lim.max_depth);
+		    st->budget->lim.max_depth);
 	if ((rc = eval_pipeline(st, dot, n->pipe, &v)) < 0)
 		return rc;
 	rc = exec_run(st, st->wr, t, &v);
@@ -1201,9 +1243,12 @@ static int
 exec_run(struct exec_state *parent, struct gd_buf *out, struct tmpl_tree *t,
     const struct gd_tval *dot)
 {
-	struct exec_state st = { 0 };
+	struct exec_state st;
 	int rc;
 
+	st.vars = NULL;
+	st.nvars = st.capvars = 0;
+	st.node = NULL;
 	st.set = parent->set;
 	st.tmpl = t;
 	st.wr = out;
@@ -1218,7 +1263,8 @@ exec_run(struct exec_state *parent, struct gd_buf *out, struct tmpl_tree *t,
 	else
 		rc = walk(&st, dot, t->root);
 	exec_pop(&st, 0);
-	free(st.vars);
+	if (st.vars != st.small)
+		free(st.vars);
 	return rc < 0 ? rc : 0;
 }
 
@@ -1233,6 +1279,14 @@ int
 gd_tmpl_execute_ud(struct gd_buf *out, struct gd_tmpl_set *set,
     const char *name, const struct gd_tval *data, void *ud, struct gd_err *err)
 {
+	return gd_tmpl_execute_lim(out, set, name, data, ud, NULL, err);
+}
+
+int
+gd_tmpl_execute_lim(struct gd_buf *out, const struct gd_tmpl_set *set,
+    const char *name, const struct gd_tval *data, void *ud,
+    const struct gd_tmpl_limits *lim, struct gd_err *err)
+{
 	struct exec_budget budget = { 0 };
 	struct exec_state top = {
 		.set = set, .budget = &budget, .err = err, .ud = ud
@@ -1241,6 +1295,10 @@ gd_tmpl_execute_ud(struct gd_buf *out, struct gd_tmpl_set *set,
 	size_t i;
 	int rc;
 
+	if (lim != NULL)
+		tmpl_limits_fill(&budget.lim, lim);
+	else
+		budget.lim = set->lim;
 	if (t == NULL)
 		return gd_err_set(err, GD_ENOTFOUND,
 		    "template: no template \"%s\" associated with template "
@@ -1284,11 +1342,16 @@ gd_tmpl_call_template(struct gd_buf *out, struct gd_tmpl_call *c,
 		    "template: no template \"%s\" associated with template "
 		    "\"%s\"",
 		    name, st->set->name);
-	if (st->depth + 1 >= st->set->lim.max_depth)
+	if (st->depth + 1 >= st->budget->lim.max_depth)
 		return gd_err_set(err, GD_ETOOBIG,
 		    "template: %s: exceeded maximum template depth (%zu)", name,
-		    st->set->lim.max_depth);
-	sub = *st;
+		    st->budget->lim.max_depth);
+	/* what exec_run takes from its parent, without copying the rest */
+	sub.set = st->set;
+	sub.tmpl = st->tmpl;
+	sub.depth = st->depth;
+	sub.budget = st->budget;
+	sub.ud = st->ud;
 	sub.err = err;
 	rc = exec_run(&sub, out, t, data);
 	return rc;
@@ -1304,11 +1367,12 @@ gd_tmpl_call_tpl(struct gd_buf *out, struct gd_tmpl_call *c, const char *name,
 	int rc;
 
 	GD_CHECK_OBJ(c, CALL_MAGIC);
-	if (c->st->depth + 1 >= c->st->set->lim.max_depth)
+	if (c->st->depth + 1 >= c->st->budget->lim.max_depth)
 		return gd_err_set(err, GD_ETOOBIG,
 		    "template: %s: exceeded maximum template depth (%zu)", name,
-		    c->st->set->lim.max_depth);
+		    c->st->budget->lim.max_depth);
 	clone = tmpl_set_clone(c->st->set);
+	clone->lim = c->st->budget->lim; /* this run's nesting limit */
 	if ((rc = tmpl_parse(clone, name, text, strlen(text), err)) < 0)
 		goto out;
 	t = tmpl_set_lookup(clone, name);
@@ -1329,10 +1393,10 @@ gd_tmpl_call_charge(struct gd_tmpl_call *c, size_t n, struct gd_err *err)
 	GD_CHECK_OBJ(c, CALL_MAGIC);
 	st = c->st;
 	st->budget->ops += n;
-	if (st->budget->ops > st->set->lim.max_ops)
+	if (st->budget->ops > st->budget->lim.max_ops)
 		return gd_err_set(err, GD_ETOOBIG,
 		    "exceeded the limit of %zu operations",
-		    st->set->lim.max_ops);
+		    st->budget->lim.max_ops);
 	return 0;
 }
 

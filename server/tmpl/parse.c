@@ -63,6 +63,9 @@ node_free_shallow(struct tmpl_node *n)
 		return;
 	free(n->str);
 	free(n->quoted);
+	json_decref(n->jstr);
+	json_decref(n->jint);
+	json_decref(n->jreal);
 	for (i = 0; i < n->nidents; i++)
 		free(n->idents[i]);
 	free(n->idents);
@@ -313,7 +316,7 @@ tmpl_tree_is_empty(const struct tmpl_node *n)
 void
 tmpl_text_unref(struct tmpl_text *t)
 {
-	if (t == NULL || --t->refs > 0)
+	if (t == NULL || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	free(t->parse_name);
 	free(t->text);
@@ -321,9 +324,15 @@ tmpl_text_unref(struct tmpl_text *t)
 }
 
 void
+tmpl_tree_ref(struct tmpl_tree *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+void
 tmpl_tree_unref(struct tmpl_tree *t)
 {
-	if (t == NULL || --t->refs > 0)
+	if (t == NULL || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	tmpl_node_free(t->root);
 	tmpl_text_unref(t->src);
@@ -797,8 +806,10 @@ parse_term(struct parser *p)
 	case ITEM_IDENT:
 		n = node_new(p, NODE_IDENT, it->pos, it->line);
 		n->str = xstrndup(it->val, it->len);
-		if (tmpl_set_func(p->set, n->str, &builtin) == NULL)
+		if ((n->fn = tmpl_set_func(p->set, n->str, &builtin)) == NULL)
 			parse_fail(p, "function \"%s\" not defined", n->str);
+		n->fn_builtin = builtin;
+		n->fn_gen = p->set->gen;
 		return n;
 	case ITEM_DOT:
 		return node_new(p, NODE_DOT, it->pos, it->line);
@@ -819,6 +830,10 @@ parse_term(struct parser *p)
 	case ITEM_NUMBER:
 		n = node_new(p, NODE_NUMBER, it->pos, it->line);
 		parse_number_node(p, n, it);
+		if (n->is_int)
+			n->jint = json_integer(n->i64);
+		if (n->is_float)
+			n->jreal = json_real(n->f64);
 		return n;
 	case ITEM_LEFT_PAREN:
 		parse_enter(p);
@@ -831,6 +846,7 @@ parse_term(struct parser *p)
 		n = node_new(p, NODE_STRING, it->pos, it->line);
 		n->quoted = xstrndup(it->val, it->len);
 		n->str = parse_unquote(p, it, &n->slen);
+		n->jstr = json_stringn(n->str, n->slen);
 		return n;
 	default:
 		p->i = (size_t)(it - p->items.v);
@@ -1098,7 +1114,7 @@ parse_tree_new(struct parser *p, char *name)
 	t->refs = 1;
 	t->name = name;
 	t->src = p->src;
-	p->src->refs++;
+	__atomic_add_fetch(&p->src->refs, 1, __ATOMIC_RELAXED);
 	p->trees = xreallocarray(p->trees, p->ntrees + 1, sizeof(*p->trees));
 	p->trees[p->ntrees++] = t;
 	return t;
@@ -1399,19 +1415,25 @@ out:
 /* --- the set ------------------------------------------------------------ */
 
 void
+tmpl_limits_fill(struct gd_tmpl_limits *out, const struct gd_tmpl_limits *lim)
+{
+	memset(out, 0, sizeof(*out));
+	if (lim != NULL)
+		*out = *lim;
+	if (out->max_depth == 0)
+		out->max_depth = 1000;
+	if (out->max_output == 0)
+		out->max_output = 64 << 20;
+	if (out->max_ops == 0)
+		out->max_ops = 50000000;
+	if (out->max_nesting == 0)
+		out->max_nesting = 1000;
+}
+
+void
 gd_tmpl_set_limits(struct gd_tmpl_set *s, const struct gd_tmpl_limits *lim)
 {
-	memset(&s->lim, 0, sizeof(s->lim));
-	if (lim != NULL)
-		s->lim = *lim;
-	if (s->lim.max_depth == 0)
-		s->lim.max_depth = 1000;
-	if (s->lim.max_output == 0)
-		s->lim.max_output = 64 << 20;
-	if (s->lim.max_ops == 0)
-		s->lim.max_ops = 50000000;
-	if (s->lim.max_nesting == 0)
-		s->lim.max_nesting = 1000;
+	tmpl_limits_fill(&s->lim, lim);
 }
 
 unsigned long
@@ -1504,6 +1526,38 @@ gd_tmpl_has(const struct gd_tmpl_set *s, const char *name)
 	return tmpl_set_lookup(s, name) != NULL;
 }
 
+static bool
+node_calls(const struct tmpl_node *n, const char *const *names)
+{
+	size_t i;
+
+	if (n == NULL)
+		return false;
+	if (n->type == NODE_IDENT)
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(n->str, names[i]) == 0)
+				return true;
+	for (i = 0; i < n->kids.n; i++)
+		if (node_calls(n->kids.v[i], names))
+			return true;
+	for (i = 0; i < n->decl.n; i++)
+		if (node_calls(n->decl.v[i], names))
+			return true;
+	return node_calls(n->pipe, names) || node_calls(n->list, names) ||
+	    node_calls(n->elselist, names) || node_calls(n->node, names);
+}
+
+bool
+gd_tmpl_set_calls(const struct gd_tmpl_set *s, const char *const *names)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (node_calls(s->v[i].tree->root, names))
+			return true;
+	return false;
+}
+
 void
 tmpl_set_associate(struct gd_tmpl_set *s, struct tmpl_tree *t)
 {
@@ -1515,7 +1569,7 @@ tmpl_set_associate(struct gd_tmpl_set *s, struct tmpl_tree *t)
 			return;
 		tmpl_tree_unref(e->tree);
 		e->tree = t;
-		t->refs++;
+		tmpl_tree_ref(t);
 		return;
 	}
 	for (at = 0; at < s->n && strcmp(s->v[at].name, t->name) < 0; at++)
@@ -1527,10 +1581,14 @@ tmpl_set_associate(struct gd_tmpl_set *s, struct tmpl_tree *t)
 	memmove(&s->v[at + 1], &s->v[at], (s->n - at) * sizeof(*s->v));
 	s->v[at].name = xstrdup(t->name);
 	s->v[at].tree = t;
-	t->refs++;
+	tmpl_tree_ref(t);
 	s->n++;
 }
 
+/*
+ * The copy keeps the original's gen: it has the same function tables, so
+ * the functions its shared trees found at parse time are still right.
+ */
 struct gd_tmpl_set *
 tmpl_set_clone(const struct gd_tmpl_set *s)
 {
@@ -1543,11 +1601,13 @@ tmpl_set_clone(const struct gd_tmpl_set *s)
 	for (i = 0; i < s->n; i++) {
 		c->v[i].name = xstrdup(s->v[i].name);
 		c->v[i].tree = s->v[i].tree;
-		c->v[i].tree->refs++;
+		tmpl_tree_ref(c->v[i].tree);
 	}
 	c->n = s->n;
-	for (i = 0; i < s->ntabs; i++)
-		gd_tmpl_set_funcs(c, s->tabs[i]);
+	c->tabs = xreallocarray(NULL, s->ntabs + 1, sizeof(*c->tabs));
+	memcpy(c->tabs, s->tabs, s->ntabs * sizeof(*c->tabs));
+	c->ntabs = s->ntabs;
+	c->gen = s->gen;
 	return c;
 }
 

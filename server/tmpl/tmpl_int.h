@@ -119,7 +119,11 @@ struct tmpl_node {
 	char **idents;
 	size_t nidents;
 	bool b;
-	/* IDENT: the function found last, valid while fn_gen matches */
+	/*
+	 * IDENT: the function the parser found, valid for sets whose gen is
+	 * fn_gen (the set it was parsed in and its tpl copies). Never
+	 * changed after the parse: a parsed tree is read by many threads.
+	 */
 	const struct gd_tmpl_func *fn;
 	bool fn_builtin;
 	unsigned long fn_gen;
@@ -127,6 +131,12 @@ struct tmpl_node {
 	bool is_int, is_float, is_uint;
 	int64_t i64;
 	double f64;
+	/*
+	 * The constant as JSON, made once at parse time and shared by every
+	 * run (a reference each): STRING jstr, NUMBER jint (is_int) and
+	 * jreal (is_float).
+	 */
+	json_t *jstr, *jint, *jreal;
 	/* LIST: kids. COMMAND: kids (args). PIPE: kids (commands) + decl. */
 	struct tmpl_nodes kids;
 	struct tmpl_nodes decl;
@@ -139,7 +149,10 @@ struct tmpl_node {
 	struct tmpl_node *node;
 };
 
-/* The text a tree came from, shared by its trees (refcounted). */
+/*
+ * The text a tree came from, shared by its trees. Refcounts of texts and
+ * trees are atomic: a tpl copy of a set shares its trees, on any thread.
+ */
 struct tmpl_text {
 	unsigned refs;
 	char *parse_name;
@@ -159,6 +172,7 @@ void tmpl_node_free(struct tmpl_node *);
 void tmpl_node_string(struct gd_buf *, const struct tmpl_node *);
 bool tmpl_tree_is_empty(const struct tmpl_node *);
 void tmpl_tree_unref(struct tmpl_tree *);
+void tmpl_tree_ref(struct tmpl_tree *);
 void tmpl_text_unref(struct tmpl_text *);
 
 /* --- sets ------------------------------------------------------------------
@@ -179,6 +193,10 @@ struct gd_tmpl_set {
 	struct gd_tmpl_limits lim;
 	unsigned long gen; /* unique to this set and its tables */
 };
+
+/* lim (NULL for none) with the defaults for its zero fields. */
+void tmpl_limits_fill(
+    struct gd_tmpl_limits *out, const struct gd_tmpl_limits *lim);
 
 /* A number no set has had: a set's function tables changed. */
 unsigned long tmpl_set_next_gen(void);

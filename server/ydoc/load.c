@@ -1083,6 +1083,7 @@ gd_ydoc_load(json_t **docs, json_t **marks, const char *buf, size_t len,
 {
 	struct gd_ydoc_limits lim;
 	struct load_want want;
+	json_t *doc;
 	int rc;
 
 	*docs = NULL;
@@ -1097,6 +1098,12 @@ gd_ydoc_load(json_t **docs, json_t **marks, const char *buf, size_t len,
 		return gd_err_set(err, GD_ETOOBIG,
 		    "%s: %zu bytes is over the limit of %zu", name, len,
 		    lim.max_bytes);
+	/* Block-style YAML (rendered manifests) needs no libyaml. */
+	if (marks == NULL && ydoc_fast_load(&doc, buf, len, lim.max_depth)) {
+		*docs = json_array();
+		json_array_append_new(*docs, doc);
+		return 0;
+	}
 	gd_buf_init(&want.path);
 	want.set = false;
 	rc = load_once(docs, marks, buf, len, name, &lim, &want, err);

@@ -28,4 +28,12 @@ enum ydoc_kind {
  */
 enum ydoc_kind ydoc_resolve(const char *s, size_t len, json_t **out);
 
+/*
+ * The loader's fast path (load_fast.c): the one document of buf when it
+ * is block-style YAML of the subset it reads, as libyaml would load it;
+ * false, with *out NULL, for anything else, errors included.
+ */
+bool ydoc_fast_load(
+    json_t **out, const char *buf, size_t len, size_t max_depth);
+
 #endif /* GITOPSD_YDOC_INT_H */

@@ -239,11 +239,9 @@ test_api_apps__lists_the_catalog_in_argo_shape(void **state)
 	    NULL, 0, &resp, NULL);
 	assert_names(&resp, "[\"myapp-prod\"]");
 	gd_resp_dispose(&resp);
-	run(f, "GET",
-	    "/api/v1/applications?repo=https://CHARTS.myteam.example.com/",
+	run(f, "GET", "/api/v1/applications?repo=oci://HARBOR.local/charts/",
 	    NULL, 0, &resp, NULL);
-	assert_int_equal(
-	    json_array_size(json_object_get(resp.body, "items")), 4);
+	assert_names(&resp, "[\"myapp-prod\",\"myapp-staging\"]");
 	gd_resp_dispose(&resp);
 	run(f, "GET", "/api/v1/applications?selector=env+in+(prod)", NULL, 0,
 	    &resp, NULL);

@@ -187,7 +187,7 @@ test_catalog__example_repo_has_four_apps_and_the_project(void **state)
 	    json_object_get(
 		json_object_get(gd_catalog_project(c, "myteam"), "spec"),
 		"sourceRepos"),
-	    "[\"https://charts.myteam.example.com\"]");
+	    "[\"oci://harbor.local/charts\",\"file:///srv/gitops-repo.git\"]");
 	assert_int_equal(json_array_size(gd_catalog_errors(c)), 0);
 	assert_null(gd_catalog_app(c, "myteam-quota"));
 	gd_catalog_unref(c);
@@ -487,7 +487,7 @@ test_catalog__value_file_lookup_order_and_traversal(void **state)
 	    0);
 	xasprintf(&want,
 	    "[{\"where\":\"chart\",\"repoURL\":"
-	    "\"https://charts.myteam.example.com\",\"revision\":\"1.4.2\","
+	    "\"oci://harbor.local/charts\",\"revision\":\"1.3.0\","
 	    "\"path\":\"values-staging.yaml\"},{\"where\":\"gitops\","
 	    "\"repoURL\":\"%s\",\"revision\":\"%s\",\"path\":"
 	    "\"apps/myapp/values-staging.yaml\"}]",

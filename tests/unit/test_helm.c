@@ -415,6 +415,88 @@ test_helm__sprig_corpus_matches_go(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* What `gitopsd render ARGS` prints on stdout then stderr, and its status. */
+static int
+cli_run(struct gd_buf *out, char **argv, int argc)
+{
+	char path[] = "/tmp/gd-helm-cli-XXXXXX";
+	struct gd_err err = { 0 };
+	int fd, o1, o2, rc;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	o1 = dup(1);
+	o2 = dup(2);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	rc = gd_helm_render_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(o1, 1);
+	dup2(o2, 2);
+	close(o1);
+	close(o2);
+	close(fd);
+	gd_buf_reset(out);
+	assert_int_equal(gd_buf_read_file(out, path, 0, &err), 0);
+	unlink(path);
+	return rc;
+}
+
+/* helm's goldens for flags only the command line has */
+static void
+test_helm__cli_prints_helm_goldens(void **state)
+{
+	static const struct {
+		const char *golden;
+		const char *chart;
+		const char *flag;
+		int status;
+	} cases[] = {
+		{ "v3/template-name-template.txt", "charts/subchart",
+		    "--name-template=foobar-{{ b64enc \"abc\" | lower }}-baz",
+		    0 },
+		{ "v3/template-with-invalid-yaml.txt",
+		    "charts/chart-with-template-with-invalid-yaml",
+		    "--skip-tests", 1 },
+	};
+	char chart[4096], path[4096];
+	struct gd_buf out, want;
+	struct gd_err err = { 0 };
+	size_t i;
+
+	(void)state;
+	gd_buf_init(&out);
+	gd_buf_init(&want);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { (char *)(uintptr_t) "render", chart,
+			(char *)(uintptr_t)cases[i].flag, NULL };
+
+		snprintf(chart, sizeof(chart), "%s/conformance/helm/%s",
+		    shared(), cases[i].chart);
+		snprintf(path, sizeof(path), "%s/conformance/helm/golden/%s",
+		    shared(), cases[i].golden);
+		gd_buf_reset(&want);
+		assert_int_equal(gd_buf_read_file(&want, path, 0, &err), 0);
+		assert_int_equal(cli_run(&out, argv, 3), cases[i].status);
+		assert_string_equal(out.data, want.data);
+	}
+	/* helm refuses a NAME with --name-template */
+	{
+		char *argv[] = { (char *)(uintptr_t) "render",
+			(char *)(uintptr_t) "x", chart,
+			(char *)(uintptr_t) "--name-template=y", NULL };
+
+		assert_int_equal(cli_run(&out, argv, 4), 1);
+		assert_string_equal(out.data,
+		    "Error: cannot set --name-template and also specify a "
+		    "name\n");
+	}
+	gd_buf_dispose(&out);
+	gd_buf_dispose(&want);
+}
+
 /* --- values ------------------------------------------------------------------
  */
 
@@ -438,6 +520,162 @@ test_helm__set_values_are_typed_like_strvals(void **state)
 	    "x");
 	assert_string_equal(json_string_value(json_object_get(v, "h.i")), "y");
 	json_decref(v);
+}
+
+/* Each kind of flag, as strvals parses it. */
+static void
+test_helm__set_flags_parse_like_strvals(void **state)
+{
+	static const struct {
+		enum gd_helm_set_kind kind;
+		const char *arg;
+		const char *want; /* the values as JSON */
+	} cases[] = {
+		{ GD_HELM_SET, "a[0]=x,a[2]=y", "{\"a\":[\"x\",null,\"y\"]}" },
+		{ GD_HELM_SET, "a[1].b=y,a[0]=1", "{\"a\":[1,{\"b\":\"y\"}]}" },
+		{ GD_HELM_SET, "a[0][1]=z", "{\"a\":[[null,\"z\"]]}" },
+		{ GD_HELM_SET, "a\\.b=c,d=e\\,f",
+		    "{\"a.b\":\"c\",\"d\":\"e,f\"}" },
+		{ GD_HELM_SET,
+		    "l={1,x,true},e=", "{\"l\":[1,\"x\",true],\"e\":\"\"}" },
+		{ GD_HELM_SET, "n=+5,m=-05,z=0,o=007,x=0x1",
+		    "{\"n\":5,\"m\":-5,\"z\":0,\"o\":\"007\",\"x\":\"0x1\"}" },
+		{ GD_HELM_SET, "=x,y.z=1", "{\"y\":{\"z\":1}}" },
+		{ GD_HELM_SET_STRING, "a=1,b=true,c[0]=null",
+		    "{\"a\":\"1\",\"b\":\"true\",\"c\":[\"null\"]}" },
+		{ GD_HELM_SET_JSON, "a=[1,{\"b\":2}] , c={\"d\":null},e=",
+		    "{\"a\":[1.0,{\"b\":2.0}],\" c\":{\"d\":null},"
+		    "\"e\":null}" },
+		{ GD_HELM_SET_JSON, " {\"a\":{\"b\":\"x\"}}",
+		    "{\"a\":{\"b\":\"x\"}}" },
+		{ GD_HELM_SET_JSON, "a[1]=\"s\"", "{\"a\":[null,\"s\"]}" },
+		{ GD_HELM_SET_LITERAL, "a.b=x,y=\\z{1}",
+		    "{\"a\":{\"b\":\"x,y=\\\\z{1}\"}}" },
+		{ GD_HELM_SET_LITERAL, "k[1]=v", "{\"k\":[null,\"v\"]}" },
+	};
+	struct gd_err err = { 0 };
+	json_t *v, *want;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gd_helm_set s = { cases[i].kind, cases[i].arg };
+
+		v = NULL;
+		if (gd_helm_values_build_sets(&v, NULL, 0, &s, 1, &err) < 0)
+			fail_msg("%s: %s", cases[i].arg, err.msg);
+		want = json_loads(cases[i].want, 0, NULL);
+		assert_non_null(want);
+		if (!json_equal(v, want)) {
+			char *got = json_dumps(v, JSON_SORT_KEYS);
+
+			fail_msg("%s: got %s", cases[i].arg, got);
+		}
+		json_decref(want);
+		json_decref(v);
+	}
+}
+
+static void
+test_helm__set_flag_errors_name_the_key(void **state)
+{
+	static const struct {
+		enum gd_helm_set_kind kind;
+		const char *arg;
+		const char *msg;
+	} cases[] = {
+		{ GD_HELM_SET, "a",
+		    "failed parsing --set data: key \"a\" has "
+		    "no value" },
+		{ GD_HELM_SET, "a,b=1",
+		    "failed parsing --set data: key \"a\" has no value "
+		    "(cannot end with ,)" },
+		{ GD_HELM_SET, "a.=1",
+		    "failed parsing --set data: key map \"a\" has no value" },
+		{ GD_HELM_SET, "a[x]=1",
+		    "failed parsing --set data: error parsing index: "
+		    "strconv.Atoi: parsing \"x\": invalid syntax" },
+		{ GD_HELM_SET, "a[-1]=1",
+		    "failed parsing --set data: negative -1 index not "
+		    "allowed" },
+		{ GD_HELM_SET, "a[99999999]=1",
+		    "failed parsing --set data: index of 99999999 is greater "
+		    "than maximum supported index of 65536" },
+		{ GD_HELM_SET, "a[0]x=1",
+		    "failed parsing --set data: unexpected data at end of "
+		    "array index: \"x\"" },
+		{ GD_HELM_SET, "a={1,2",
+		    "failed parsing --set data: list must terminate with '}'" },
+		{ GD_HELM_SET, "a=1,a.b=2",
+		    "failed parsing --set data: unable to parse key: interface "
+		    "conversion: interface {} is int64, not map[string]"
+		    "interface {}" },
+		{ GD_HELM_SET_STRING, "a.b",
+		    "failed parsing --set-string data: key \"b\" has no "
+		    "value" },
+		{ GD_HELM_SET_JSON, "{\"a\":",
+		    "failed parsing --set-json data "
+		    "JSON: {\"a\":" },
+		{ GD_HELM_SET_FILE, "k=/nonexistent/x", "/nonexistent/x" },
+	};
+	struct gd_err err = { 0 };
+	json_t *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gd_helm_set s = { cases[i].kind, cases[i].arg };
+
+		v = NULL;
+		gd_err_clear(&err);
+		assert_int_not_equal(
+		    gd_helm_values_build_sets(&v, NULL, 0, &s, 1, &err), 0);
+		assert_null(v);
+		if (strstr(err.msg, cases[i].msg) == NULL)
+			fail_msg("%s: %s", cases[i].arg, err.msg);
+	}
+}
+
+/* Helm's order is by flag kind, not by position on the command line. */
+static void
+test_helm__set_flags_apply_in_helm_order(void **state)
+{
+	char dir[] = "/tmp/gd-helm-set-XXXXXX", path[64];
+	const struct gd_helm_set sets[] = {
+		{ GD_HELM_SET_LITERAL, "a=literal" },
+		{ GD_HELM_SET_FILE, NULL },
+		{ GD_HELM_SET_STRING, "a=string,b=string,c=1" },
+		{ GD_HELM_SET, "a=set,b=set,d=set,c=2" },
+		{ GD_HELM_SET_JSON, "a=1,b=2,d=3,e=4" },
+	};
+	struct gd_helm_set s[5];
+	const char *files[1] = { path };
+	struct gd_err err = { 0 };
+	json_t *v = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/v.yaml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("a: file\nf: file\nb:\n  x: 1\n", f);
+	fclose(f);
+	memcpy(s, sets, sizeof(s));
+	xasprintf((char **)(uintptr_t)&s[1].arg, "b=%s", path);
+	if (gd_helm_values_build_sets(&v, files, 1, s, 5, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(
+	    json_string_value(json_object_get(v, "a")), "literal");
+	assert_string_equal(json_string_value(json_object_get(v, "b")),
+	    "a: file\nf: file\nb:\n  x: 1\n");
+	assert_string_equal(json_string_value(json_object_get(v, "c")), "1");
+	assert_string_equal(json_string_value(json_object_get(v, "d")), "set");
+	assert_true(json_is_real(json_object_get(v, "e")));
+	assert_string_equal(json_string_value(json_object_get(v, "f")), "file");
+	json_decref(v);
+	free((char *)(uintptr_t)s[1].arg);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* A chart in a temporary folder: files as name, text pairs. */
@@ -698,6 +936,205 @@ test_helm__generated_certificates_verify_with_openssl(void **state)
 	rm_chart(dir, bad);
 }
 
+/* The *WithKey variants certify the key given, chained to the CA. */
+static void
+test_helm__certificates_with_a_key_use_that_key(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: tls\nversion: 1.0.0\n",
+		"templates/s.yaml",
+		"{{- $k := genPrivateKey \"ecdsa\" }}\n"
+		"{{- $ca := genCAWithKey \"my-ca\" 30 $k }}\n"
+		"{{- $lk := genPrivateKey \"rsa\" }}\n"
+		"{{- $c := genSignedCertWithKey \"svc\" nil (list \"svc.ns\") "
+		"5 "
+		"$ca $lk }}\n"
+		"{{- $s := genSelfSignedCertWithKey \"self\" nil nil 5 $k }}\n"
+		"{{- $b := buildCustomCert ($c.Cert | b64enc) ($lk | b64enc) "
+		"}}\n"
+		"ca: {{ $ca.Cert | quote }}\n"
+		"cakey: {{ $k | quote }}\n"
+		"cert: {{ $c.Cert | quote }}\n"
+		"key: {{ $lk | quote }}\n"
+		"self: {{ $s.Cert | quote }}\n"
+		"same: {{ and (eq $c.Key $lk) (eq $b.Cert $c.Cert) "
+		"(eq $b.Key $lk) }}\n",
+		NULL };
+	const char *bad[] = { "Chart.yaml",
+		"apiVersion: v2\nname: tls\nversion: 1.0.0\n",
+		"templates/s.yaml", "{{ genCAWithKey \"x\" 1 \"junk\" }}",
+		NULL };
+	char *dir = make_chart(files), *cmd = NULL;
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	json_t *o;
+
+	(void)state;
+	if (render_dir(&res, dir, &err) < 0)
+		fail_msg("%s", err.msg);
+	o = json_array_get(res.objects, 0);
+	assert_true(json_is_true(json_object_get(o, "same")));
+	write_pem(dir, "ca", o);
+	write_pem(dir, "cakey", o);
+	write_pem(dir, "cert", o);
+	write_pem(dir, "key", o);
+	write_pem(dir, "self", o);
+	/* chains to the CA; each certificate holds the public key given */
+	xasprintf(&cmd,
+	    "cd '%s' && openssl verify -CAfile ca.pem cert.pem >/dev/null && "
+	    "openssl x509 -in cert.pem -noout -pubkey >a && "
+	    "openssl pkey -in key.pem -pubout >b && cmp -s a b && "
+	    "openssl x509 -in ca.pem -noout -pubkey >a && "
+	    "openssl pkey -in cakey.pem -pubout >b && cmp -s a b && "
+	    "openssl x509 -in self.pem -noout -pubkey >a && cmp -s a b && "
+	    "openssl x509 -in ca.pem -noout -ext basicConstraints | "
+	    "grep -q 'CA:TRUE'",
+	    dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+	dir = make_chart(bad);
+	assert_int_not_equal(render_dir(&res, dir, &err), 0);
+	assert_non_null(
+	    strstr(err.msg, "parsing private key: no PEM data in input"));
+	rm_chart(dir, bad);
+}
+
+/* Chart.yaml's kubeVersion, as helm template checks the root chart. */
+static void
+test_helm__kube_version_constraint_is_checked(void **state)
+{
+	static const struct {
+		const char *constraint, *kube;
+		const char *msg; /* NULL: compatible */
+	} cases[] = {
+		{ ">=1.19.0-0", NULL, NULL },
+		/* a prerelease meets only a range that names one */
+		{ ">=1.19.0", "v1.28.3-gke.1200",
+		    "chart requires kubeVersion: >=1.19.0 which is "
+		    "incompatible with Kubernetes v1.28.3-gke.1200" },
+		{ ">=1.19.0-0", "v1.28.3-gke.1200", NULL },
+		{ ">= 1.21.0", NULL,
+		    "chart requires kubeVersion: >= 1.21.0 which is "
+		    "incompatible with Kubernetes v1.20.0" },
+		{ "~1.16.0", "1.16.5", NULL },
+		{ ">=1.19.0", "1.16.0",
+		    "chart requires kubeVersion: >=1.19.0 which is "
+		    "incompatible with Kubernetes v1.16.0" },
+		{ "not a range", NULL,
+		    "chart requires kubeVersion: not a range which is "
+		    "incompatible with Kubernetes v1.20.0" },
+	};
+	char chart[256];
+	const char *files[] = { "Chart.yaml", chart, NULL };
+	struct gd_helm_chart *ch;
+	struct gd_err err;
+	size_t i;
+	char *dir;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(chart, sizeof(chart),
+		    "apiVersion: v2\nname: kv\nversion: 1.0.0\n"
+		    "kubeVersion: \"%s\"\n",
+		    cases[i].constraint);
+		dir = make_chart(files);
+		ch = NULL;
+		gd_err_clear(&err);
+		assert_int_equal(gd_helm_chart_load(&ch, dir, &err), 0);
+		if (cases[i].msg == NULL)
+			assert_int_equal(
+			    helm_chart_check_kube(ch, cases[i].kube, &err), 0);
+		else {
+			assert_int_equal(
+			    helm_chart_check_kube(ch, cases[i].kube, &err),
+			    GD_EINVAL);
+			assert_string_equal(err.msg, cases[i].msg);
+		}
+		gd_helm_chart_free(ch);
+		rm_chart(dir, files);
+	}
+}
+
+/* .Files.Glob's patterns: gobwas/glob, '/' the separator. */
+static void
+test_helm__files_glob_matches_like_gobwas(void **state)
+{
+	static const struct {
+		const char *pattern, *name;
+		bool match;
+	} cases[] = {
+		{ "files/*", "files/a.conf", true },
+		{ "files/*", "files/sub/a.conf", false },
+		{ "files/**", "files/sub/a.conf", true },
+		{ "**.yaml", "conf/x/y.yaml", true },
+		{ "**/*.yaml", "y.yaml", false },
+		{ "conf/**/*.json", "conf/a/b/c.json", true },
+		{ "files/?.txt", "files/a.txt", true },
+		{ "files/?.txt", "files/ab.txt", false },
+		{ "files/[ab].txt", "files/b.txt", true },
+		{ "files/[!ab].txt", "files/c.txt", true },
+		{ "files/[a-c]*", "files/cat", true },
+		{ "files/[!a-c]*", "files/cat", false },
+		{ "{config,secrets}/*.env", "secrets/db.env", true },
+		{ "{config,secrets}/*.env", "other/db.env", false },
+		{ "files/{a,{b,c}}.txt", "files/c.txt", true },
+		{ "files/\\*.txt", "files/*.txt", true },
+		{ "files/\\*.txt", "files/a.txt", false },
+		{ "files/[ab", "files/a", false },
+		{ "files/{a,b", "files/a", false },
+		{ "*", "a/b", false },
+		{ "a**b", "a/x/b", true },
+		{ "plain.txt", "plain.txt", true },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (helm_glob_match(cases[i].pattern, cases[i].name) !=
+		    cases[i].match)
+			fail_msg(
+			    "%s against %s", cases[i].pattern, cases[i].name);
+	/* a pattern built to backtrack gives up rather than hang */
+	assert_false(helm_glob_match("**a**a**a**a**a**a**a**a**a**b",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+}
+
+/* What toToml writes, fromToml reads back as the same values. */
+static void
+test_helm__toml_round_trips(void **state)
+{
+	const char *src =
+	    "{\"a\": 1, \"b\": \"x\\ty\\\"\", \"c\": 1.5, "
+	    "\"d\": [1, [2, \"z\"], {\"i\": true}], "
+	    "\"t\": {\"u\": {\"v\": -7}, \"w\": []}, "
+	    "\"arr\": [{\"q\": 1}, {\"q\": 2, \"r\": {\"s\": 3}}], "
+	    "\"key with space\": \"k\", \"é\": \"ü\"}";
+	struct gd_err err = { 0 };
+	json_t *v = json_loads(src, 0, NULL), *back = NULL;
+	struct gd_buf b;
+
+	(void)state;
+	assert_non_null(v);
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	assert_int_equal(helm_toml_encode(&b, v, &err), 0);
+	if (helm_toml_decode(&back, b.data, b.len, &err) < 0)
+		fail_msg("%s\n%s", err.msg, b.data);
+	assert_true(json_equal(v, back));
+	json_decref(back);
+	/* a parse error names its line */
+	assert_int_equal(helm_toml_decode(&back, "a = 1\nb = [1,\n",
+			     strlen("a = 1\nb = [1,\n"), &err),
+	    GD_EINVAL);
+	assert_null(back);
+	if (strstr(err.msg, "toml: line 3") == NULL)
+		fail_msg("%s", err.msg);
+	json_decref(v);
+	gd_buf_dispose(&b);
+}
+
 static void
 test_helm__required_and_fail_read_as_helm_prints_them(void **state)
 {
@@ -827,6 +1264,10 @@ main(void)
 		cmocka_unit_test(test_helm__probe_vectors_match_sprig),
 		cmocka_unit_test(test_helm__sprig_corpus_matches_go),
 		cmocka_unit_test(test_helm__set_values_are_typed_like_strvals),
+		cmocka_unit_test(test_helm__cli_prints_helm_goldens),
+		cmocka_unit_test(test_helm__set_flags_parse_like_strvals),
+		cmocka_unit_test(test_helm__set_flag_errors_name_the_key),
+		cmocka_unit_test(test_helm__set_flags_apply_in_helm_order),
 		cmocka_unit_test(
 		    test_helm__recursive_include_stops_with_an_error),
 		cmocka_unit_test(
@@ -842,6 +1283,11 @@ main(void)
 		cmocka_unit_test(test_helm__bcrypt_hashes_verify_like_go),
 		cmocka_unit_test(
 		    test_helm__generated_certificates_verify_with_openssl),
+		cmocka_unit_test(
+		    test_helm__certificates_with_a_key_use_that_key),
+		cmocka_unit_test(test_helm__kube_version_constraint_is_checked),
+		cmocka_unit_test(test_helm__files_glob_matches_like_gobwas),
+		cmocka_unit_test(test_helm__toml_round_trips),
 	};
 
 	gd_core_init_json();
