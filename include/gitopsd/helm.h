@@ -43,6 +43,13 @@ int gd_helm_chart_load_files(struct gd_helm_chart **out,
 /* Another reference to a chart; each one is given back with _free. */
 struct gd_helm_chart *gd_helm_chart_ref(struct gd_helm_chart *);
 void gd_helm_chart_free(struct gd_helm_chart *);
+/*
+ * Appends the file name (relative to the chart root) of chart c to out:
+ * a value file shipped in a pulled chart, say. values.yaml and Chart.yaml
+ * come back as JSON (they are kept parsed). GD_ENOTFOUND when absent.
+ */
+int gd_helm_chart_read_file(struct gd_buf *out, const struct gd_helm_chart *,
+    const char *name, struct gd_err *);
 /* The chart's name (Chart.yaml "name"). */
 const char *gd_helm_chart_name(const struct gd_helm_chart *);
 

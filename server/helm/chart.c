@@ -94,6 +94,38 @@ helm_chart_meta_str(const struct gd_helm_chart *c, const char *key)
 	return s != NULL ? s : "";
 }
 
+int
+gd_helm_chart_read_file(struct gd_buf *out, const struct gd_helm_chart *c,
+    const char *name, struct gd_err *err)
+{
+	const struct helm_files *sets[] = { &c->files, &c->templates };
+	size_t i, k;
+	char *s;
+
+	/* parsed at load, so given back as JSON, which YAML reads alike */
+	if (strcmp(name, "values.yaml") == 0 ||
+	    strcmp(name, "Chart.yaml") == 0) {
+		s = json_dumps(
+		    strcmp(name, "values.yaml") == 0 ? c->values : c->meta,
+		    JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+		if (s == NULL)
+			return gd_err_set(
+			    err, GD_EINTERNAL, "%s: cannot be printed", name);
+		gd_buf_adds(out, s);
+		free(s);
+		return 0;
+	}
+	for (k = 0; k < sizeof(sets) / sizeof(sets[0]); k++)
+		for (i = 0; i < sets[k]->n; i++)
+			if (strcmp(sets[k]->v[i].name, name) == 0) {
+				gd_buf_add(
+				    out, sets[k]->v[i].data, sets[k]->v[i].len);
+				return 0;
+			}
+	return gd_err_set(err, GD_ENOTFOUND, "%s: no such file in chart %s",
+	    name, helm_chart_meta_str(c, "name"));
+}
+
 const char *
 gd_helm_chart_name(const struct gd_helm_chart *c)
 {

@@ -381,7 +381,10 @@ src_chart_pull(struct src_job *j, struct gd_err *err)
 	j->revision = xstrdup(p.version != NULL ? p.version : rev);
 	in.chart_id = p.digest;
 	in.label = p.ref != NULL ? p.ref : name;
-	if ((rc = src_values_build(&in.values, j, err)) < 0)
+	j->chart = p.chart;
+	rc = src_values_build(&in.values, j, err);
+	j->chart = NULL;
+	if (rc < 0)
 		goto out;
 	chart_key(j, &in);
 	if (!j->hard && (j->objects = src_cache_get(j->s, j->key)) != NULL)

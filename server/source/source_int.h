@@ -106,6 +106,8 @@ struct src_job {
 	struct gd_repo *repo;
 	char sha[GD_SHA_LEN];
 	char *path; /* normalized, "" for the root */
+	/* a chart pulled from a registry: its own value files */
+	const struct gd_helm_chart *chart;
 	/* the outcome */
 	char *revision;
 	const char *type; /* "Helm" or "Directory" */

@@ -115,8 +115,12 @@ values_read_one(
 		    "value file %s: URLs are not supported; commit it beside "
 		    "the Application",
 		    path);
-	if (strcmp(where, "chart") == 0) /* XXX #5 files of pulled charts */
-		return gd_err_set(err, GD_ENOTFOUND, "%s not found", path);
+	if (strcmp(where, "chart") == 0) {
+		if (j->chart == NULL)
+			return gd_err_set(
+			    err, GD_ENOTFOUND, "%s not found", path);
+		return gd_helm_chart_read_file(out, j->chart, path, err);
+	}
 	if (strcmp(where, "source") == 0 && j->repo != NULL) {
 		repo = j->repo;
 		snprintf(sha, sizeof(sha), "%s", j->sha);

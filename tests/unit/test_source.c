@@ -1016,7 +1016,35 @@ test_source__same_chart_from_oci_helm_repo_and_git(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(git, "revision")), f->sha);
 
+	/* a value file found inside the pulled chart (its values.yaml,
+	 * applied after the gitops one), as Argo CD looks there first */
+	json_decref(oci);
+	oci = NULL;
+	put_app(f, "c-oci-own", "default",
+	    "  source:\n    repoURL: oci://harbor.local/charts\n"
+	    "    chart: demo2\n    targetRevision: 1.0.0\n"
+	    "    helm:\n      releaseName: r\n"
+	    "      valueFiles: [values-x.yaml, values.yaml]\n");
+	gitfix_write(
+	    f->remote, "apps/c-oci-own/values-x.yaml", "note: from-gitops\n");
+	publish(f);
+	rq.app = "c-oci-own";
+	if (gd_source_render(&oci, src, f->cat, &rq, &err) < 0)
+		fail_msg("oci, chart's own value file: %s", err.msg);
+	assert_string_equal(cm_get(oci, "r", "note"), "x");
+	json_decref(oci);
+	oci = NULL;
+	put_app(f, "c-oci-missing", "default",
+	    "  source:\n    repoURL: oci://harbor.local/charts\n"
+	    "    chart: demo2\n    targetRevision: 1.0.0\n"
+	    "    helm:\n      valueFiles: [values-nope.yaml]\n");
+	publish(f);
+	rq.app = "c-oci-missing";
+	assert_true(gd_source_render(&oci, src, f->cat, &rq, &err) < 0);
+	assert_non_null(strstr(err.msg, "values-nope.yaml"));
+
 	/* a version the registry lacks: the error names the ref */
+	rq.app = "c-oci";
 	registry_stop(&reg);
 	rq.app = "c-oci";
 	rq.revision = "9.9.9";
