@@ -111,9 +111,10 @@ struct gd_helm_result {
 
 /*
  * Renders chart with the user's values (NULL for none). On failure err
- * holds what helm would print after "Error: ". The parsed templates are
- * cached in chart for the next render, so a chart is rendered by one
- * thread at a time.
+ * holds what helm would print after "Error: ". The parsed templates and
+ * the last coalesced values are cached in chart for the next render;
+ * several threads may render one chart at once (the cache is swapped
+ * under a lock and never changed once published).
  */
 int gd_helm_render(struct gd_helm_result *out,
     const struct gd_helm_chart *chart, const json_t *values,
