@@ -116,6 +116,8 @@ void gd_buf_dispose(struct gd_buf *);
 void gd_buf_reset(struct gd_buf *);
 void gd_buf_add(struct gd_buf *, const void *, size_t);
 void gd_buf_adds(struct gd_buf *, const char *);
+/* Room for more bytes at once, for callers that know the size coming. */
+void gd_buf_reserve(struct gd_buf *, size_t more);
 /* Inline: emitters and indenters add a byte at a time. */
 static inline void
 gd_buf_addc(struct gd_buf *b, char c)

@@ -49,10 +49,16 @@ buf_reserve(struct gd_buf *b, size_t more)
 	if (want <= b->cap)
 		return;
 	if (b->cap == 0)
-		b->cap = 64;
+		b->cap = 256;
 	while (b->cap < want)
 		b->cap = (b->cap > SIZE_MAX / 2) ? want : b->cap * 2;
 	b->data = xrealloc(b->data, b->cap);
+}
+
+void
+gd_buf_reserve(struct gd_buf *b, size_t more)
+{
+	buf_reserve(b, more);
 }
 
 void

@@ -51,23 +51,29 @@ FN(f_include)
 {
 	struct helm_render *r = funcs_render(c);
 	const char *name = json_string_value(a[0].j);
-	json_int_t k = json_integer_value(json_object_get(r->included, name));
+	json_t *cnt = json_object_get(r->included, name);
+	json_int_t k;
 	struct gd_buf b;
 	int rc;
 
 	(void)n;
+	if (cnt == NULL) {
+		cnt = json_integer(0);
+		json_object_set_new(r->included, name, cnt);
+	}
+	k = json_integer_value(cnt);
 	if (k > 1000)
 		return gd_err_set(err, GD_ETOOBIG,
 		    "rendering template has a nested reference name: %s: "
 		    "unable to execute template",
 		    name);
-	json_object_set_new(r->included, name, json_integer(k + 1));
+	json_integer_set(cnt, k + 1);
 	gd_buf_init(&b);
 	gd_buf_add(&b, "", 0);
 	rc = gd_tmpl_call_template(&b, c, name, &a[1], err);
-	json_object_set_new(r->included, name, json_integer(k));
+	json_integer_set(cnt, k);
 	if (rc == 0)
-		*out = gd_tval_json(json_stringn(b.data, b.len));
+		*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return rc;
 }
@@ -85,7 +91,7 @@ FN(f_tpl)
 	    &b, c, "gotpl", json_string_value(a[0].j), &a[1], &e);
 	if (rc == 0) {
 		funcs_strip_no_value(&b);
-		*out = gd_tval_json(json_stringn(b.data, b.len));
+		*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	} else
 		gd_err_set(err, e.code, "%s", e.msg);
 	gd_buf_dispose(&b);
@@ -199,7 +205,7 @@ FN(f_to_yaml)
 		helm_to_yaml(&b, p);
 		json_decref(p);
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }

@@ -7,7 +7,6 @@
  * them. What is the same for every render (the default API versions,
  * .Capabilities.HelmVersion) is made once and shared, read-only, by all.
  */
-#include <fnmatch.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,9 +393,7 @@ files_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
 	} else {
 		g = xcalloc(1, sizeof(*g));
 		for (i = 0; i < fs->n; i++)
-			if (fnmatch(arg, fs->v[i].name, FNM_PATHNAME) == 0 ||
-			    (strstr(arg, "**") != NULL &&
-				fnmatch(arg, fs->v[i].name, 0) == 0))
+			if (helm_glob_match(arg, fs->v[i].name))
 				helm_files_add(g, fs->v[i].name, fs->v[i].data,
 				    fs->v[i].len);
 		memset(out, 0, sizeof(*out));

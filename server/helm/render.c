@@ -56,6 +56,7 @@ struct doc {
 	const char *content; /* in the rendered file's text */
 	size_t clen;
 	const char *kind;
+	int rank; /* in install_order, -1 for other kinds */
 	json_t *obj;
 	bool hook, test;
 };
@@ -817,6 +818,9 @@ render_set(struct render *r, struct gd_helm_chart *root,
 	return 0;
 }
 
+/* What one template usually renders to, at most: reserved up front. */
+#define RENDER_FILE_HINT 16384
+
 /* Runs every template; cs, the set if the caller had it, is consumed. */
 static int
 render_engine(struct render *r, struct gd_helm_chart *root,
@@ -837,6 +841,8 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	if (cs == NULL && (rc = render_set(r, root, &cs, err)) < 0)
 		goto out;
 	gd_buf_init(&b);
+	/* one allocation where doubling from empty would take seven */
+	gd_buf_reserve(&b, RENDER_FILE_HINT);
 	for (i = 0; i < r->njobs; i++) {
 		base = strrchr(r->jobs[i].name, '/') + 1;
 		if (base[0] == '_')
@@ -910,17 +916,15 @@ render_kind_rank(const char *k)
 }
 
 static bool
-render_kind_less(const char *a, const char *b)
+render_kind_less(const struct doc *a, const struct doc *b)
 {
-	int ra = render_kind_rank(a), rb = render_kind_rank(b);
-
-	if (ra < 0 && rb < 0)
-		return strcmp(a, b) < 0;
-	if (ra < 0)
+	if (a->rank < 0 && b->rank < 0)
+		return strcmp(a->kind, b->kind) < 0;
+	if (a->rank < 0)
 		return false;
-	if (rb < 0)
+	if (b->rank < 0)
 		return true;
-	return ra < rb;
+	return a->rank < b->rank;
 }
 
 /* A stable insertion sort: equal kinds keep file and document order. */
@@ -932,8 +936,7 @@ render_sort_docs(struct doc *d, size_t n)
 
 	for (i = 1; i < n; i++) {
 		t = d[i];
-		for (j = i; j > 0 && render_kind_less(t.kind, d[j - 1].kind);
-		     j--)
+		for (j = i; j > 0 && render_kind_less(&t, &d[j - 1]); j--)
 			d[j] = d[j - 1];
 		d[j] = t;
 	}
@@ -1071,6 +1074,7 @@ render_split_cb(void *arg, const char *s, size_t n)
 	d->kind = json_is_string(json_object_get(obj, "kind")) ?
 	    json_string_value(json_object_get(obj, "kind")) :
 	    "";
+	d->rank = render_kind_rank(d->kind);
 	hook = json_object_get(
 	    json_object_get(json_object_get(obj, "metadata"), "annotations"),
 	    "helm.sh/hook");
@@ -1191,6 +1195,38 @@ render_show_only(struct gd_buf *out, const char *text,
 	return rc;
 }
 
+/*
+ * helm --debug on a file that is not YAML: every rendered file as
+ * "---\n# Source: name\ntext\n" (helm walks a Go map, so its order
+ * varies; ours is the sorted one), trimmed as the manifest is.
+ */
+static char *
+render_debug_text(const struct rendered *files, size_t nfiles)
+{
+	struct gd_buf b;
+	const char *s;
+	size_t i, sn;
+	char *t;
+
+	gd_buf_init(&b);
+	gd_buf_add(&b, "", 0);
+	for (i = 0; i < nfiles; i++) {
+		s = files[i].text;
+		sn = strlen(s);
+		render_trim(&s, &sn);
+		if (sn == 0 || render_is_notes(files[i].name))
+			continue;
+		gd_buf_printf(&b, "---\n# Source: %s\n%s\n", files[i].name,
+		    files[i].text);
+	}
+	s = b.data;
+	sn = b.len;
+	render_trim(&s, &sn);
+	xasprintf(&t, "%.*s\n", (int)sn, s);
+	gd_buf_dispose(&b);
+	return t;
+}
+
 static int
 render_output(struct render *r, const struct gd_helm_chart *root,
     struct rendered *files, size_t nfiles, struct gd_helm_result *res,
@@ -1199,12 +1235,17 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 	struct split_ctx gen = { .err = err }, hooks = { .err = err }, *x;
 	struct gd_buf b, o;
 	const char *s;
-	size_t i, sn;
+	size_t i, sn, total = 0;
 	char *notes_name = NULL;
 	int rc = 0;
 
+	/* each buffer grows once: large allocations are the slow ones */
+	for (i = 0; i < nfiles; i++)
+		total += strlen(files[i].text) + strlen(files[i].name) + 32;
 	gd_buf_init(&b);
 	gd_buf_init(&o);
+	gd_buf_reserve(&b, total);
+	gd_buf_reserve(&o, total);
 	gd_buf_add(&b, "", 0);
 	gd_buf_add(&o, "", 0);
 	xasprintf(&notes_name, "%s/templates/NOTES.txt", root->path);
@@ -1235,6 +1276,9 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 				}
 				free(one.docs);
 				rc = one.rc;
+				if (r->opts->debug)
+					res->text =
+					    render_debug_text(files, nfiles);
 				goto out;
 			}
 			for (k = 0; k < one.n; k++) {
@@ -1275,7 +1319,7 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 			goto out;
 		res->text = xstrndup(b.data, b.len);
 	} else
-		res->text = xstrndup(o.data, o.len);
+		res->text = gd_buf_detach(&o, NULL);
 out:
 	for (i = 0; i < gen.n; i++) {
 		json_decref(gen.docs[i].obj);
@@ -1360,6 +1404,8 @@ gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
 		    err, GD_EINVAL, "library charts are not installable");
 		goto out;
 	}
+	if ((rc = helm_chart_check_kube(chart, opts->kube_version, err)) < 0)
+		goto out;
 	if ((rc = render_view(&r.view, chart, NULL, NULL, err)) < 0)
 		goto out;
 	cv = render_values(root, r.view, values);
@@ -1382,8 +1428,16 @@ gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
 		goto out;
 	rc = render_output(&r, r.view, files, nfiles, res, err);
 out:
-	if (rc < 0)
+	if (rc < 0) {
+		char *text = res->text; /* --debug keeps what was rendered */
+
+		res->text = NULL;
 		gd_helm_result_dispose(res);
+		if (opts->debug)
+			res->text = text;
+		else
+			free(text);
+	}
 	for (i = 0; i < nfiles; i++) {
 		free(files[i].name);
 		free(files[i].text);

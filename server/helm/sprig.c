@@ -327,17 +327,28 @@ FN(f_has_suffix)
 static void
 sprig_indent(struct gd_buf *b, json_int_t n, const char *s, size_t l)
 {
-	json_int_t k;
-	size_t i;
+	const char *p = s, *end = s + l, *nl;
+	size_t lines = 1, pad = n > 0 ? (size_t)n : 0, k;
+	char *w;
 
-	for (k = 0; k < n; k++)
-		gd_buf_addc(b, ' ');
-	for (i = 0; i < l; i++) {
-		gd_buf_addc(b, s[i]);
-		if (s[i] == '\n')
-			for (k = 0; k < n; k++)
-				gd_buf_addc(b, ' ');
+	for (nl = s; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL; nl++)
+		lines++;
+	gd_buf_reserve(b, l + lines * pad);
+	w = b->data + b->len;
+	memset(w, ' ', pad);
+	w += pad;
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		k = (size_t)(nl + 1 - p);
+		memcpy(w, p, k);
+		w += k;
+		memset(w, ' ', pad);
+		w += pad;
+		p = nl + 1;
 	}
+	memcpy(w, p, (size_t)(end - p));
+	w += end - p;
+	b->len = (size_t)(w - b->data);
+	b->data[b->len] = '\0';
 }
 
 FN(f_indent)

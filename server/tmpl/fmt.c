@@ -64,6 +64,20 @@ fmt_shortest(double f, char *digits, size_t cap, int *nd, int *dp)
 	*dp = exp + 1;
 }
 
+/* Decimal digits of u, without printf's cost for the common case. */
+static void
+fmt_digits(struct gd_buf *b, unsigned long u)
+{
+	char tmp[24];
+	size_t k = sizeof(tmp);
+
+	do {
+		tmp[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	gd_buf_add(b, tmp + k, sizeof(tmp) - k);
+}
+
 static void
 fmt_float_g(struct gd_buf *b, double f, bool upper)
 {
@@ -88,7 +102,7 @@ fmt_float_g(struct gd_buf *b, double f, bool upper)
 	}
 	if (f < 1e6 && f == (double)(long)f) {
 		/* integral and short: the common case (ports, replicas) */
-		gd_buf_printf(b, "%ld", (long)f);
+		fmt_digits(b, (unsigned long)f);
 		return;
 	}
 	fmt_shortest(f, d, sizeof(d), &nd, &dp);
@@ -491,7 +505,10 @@ fmt_string(struct gd_buf *b, const struct gd_tval *v, const char *s, size_t n,
 	struct gd_buf t;
 	size_t i, r;
 
-	tmpl_buf_init(&t);
+	/* only %q and %x build text first: %s and %v copy s as it is */
+	gd_buf_init(&t);
+	if (sp->verb == 'q' || sp->verb == 'x' || sp->verb == 'X')
+		gd_buf_add(&t, "", 0);
 	if (sp->has_prec &&
 	    (sp->verb == 's' || sp->verb == 'v' || sp->verb == 'q')) {
 		for (i = 0, r = 0; i < n; i++) {

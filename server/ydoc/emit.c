@@ -38,6 +38,9 @@
 #define EMIT_BEST_WIDTH  80
 #define EMIT_BEST_INDENT 2
 #define EMIT_SIMPLE_KEY  128 /* longest key in bytes written as "key:" */
+/* Mappings up to this size sort their keys on the stack (one per level). */
+#define EMIT_SMALL_KEYS  8
+#define EMIT_SMALL_RUNES 96
 
 enum emit_style {
 	EMIT_PLAIN,
@@ -425,7 +428,16 @@ static bool
 plain_reads_back(const char *s, size_t len)
 {
 	enum ydoc_kind kind;
+	char c = len > 0 ? s[0] : '\0';
 
+	/*
+	 * The resolver's words are at most 5 bytes and start with one of
+	 * "yYnNtTfFoO~<", its numbers (and base 60) with a digit, '.', '+'
+	 * or '-': anything else is a string without asking it.
+	 */
+	if (len > 5 && !(c >= '0' && c <= '9') && c != '.' && c != '+' &&
+	    c != '-')
+		return true;
 	kind = ydoc_resolve(s, len, NULL);
 	if (kind != YDOC_STR && kind != YDOC_MERGE)
 		return false;
@@ -732,6 +744,29 @@ write_literal(struct emitter *e, const char *s, size_t len)
 	}
 }
 
+/*
+ * Whether s is printable ASCII without spaces whose first byte is no
+ * indicator and not '.', and whose ':'s are all followed by more text:
+ * the analysis then allows every style and finds no line break, and the
+ * plain writer copies it in one run of len columns. Most keys, names,
+ * labels and images in a manifest are such words.
+ */
+static bool
+is_plain_word(const char *s, size_t len)
+{
+	unsigned char c;
+	size_t i;
+
+	if (len == 0 || is_indicator_char((unsigned char)s[0]) || s[0] == '.')
+		return false;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c <= ' ' || c >= 0x7F || (c == ':' && i + 1 == len))
+			return false;
+	}
+	return true;
+}
+
 /* A string scalar: analysis, style, then the writer at one indent more. */
 static void
 emit_string(struct emitter *e, const char *s, size_t len)
@@ -740,6 +775,15 @@ emit_string(struct emitter *e, const char *s, size_t len)
 	enum emit_style style;
 	int saved = e->indent;
 
+	if (is_plain_word(s, len) && plain_reads_back(s, len)) {
+		if (!e->whitespace)
+			put(e, ' ');
+		gd_buf_add(e->out, s, len);
+		e->column += (int)len;
+		e->whitespace = false;
+		e->indention = false;
+		return;
+	}
 	analyze_scalar(&si, s, len);
 	style = select_style(e, &si, s, len);
 	increase_indent(e, true, false);
@@ -972,9 +1016,14 @@ key_cmp(const void *pa, const void *pb)
 	return key_order(pa, pb);
 }
 
-/* Fills keys[] from obj in go-yaml's order; *runesp must be freed. */
+/*
+ * Fills keys[] from obj in go-yaml's order. The code points go to small
+ * (EMIT_SMALL_RUNES) when they fit, else to *runesp, which the caller
+ * frees either way.
+ */
 static void
-sort_keys(struct emit_key *keys, uint32_t **runesp, const json_t *obj)
+sort_keys(struct emit_key *keys, uint32_t **runesp, uint32_t *small,
+    const json_t *obj)
 {
 	const char *k;
 	size_t klen, n = 0, total = 0, i, r = 0;
@@ -984,7 +1033,12 @@ sort_keys(struct emit_key *keys, uint32_t **runesp, const json_t *obj)
 	for (it = json_object_iter((json_t *)obj); it != NULL;
 	     it = json_object_iter_next((json_t *)obj, it))
 		total += json_object_iter_key_len(it);
-	runes = xreallocarray(NULL, total + 1, sizeof(*runes));
+	if (total <= EMIT_SMALL_RUNES) {
+		runes = small;
+		*runesp = NULL;
+	} else
+		runes = *runesp =
+		    xreallocarray(NULL, total + 1, sizeof(*runes));
 	for (it = json_object_iter((json_t *)obj); it != NULL;
 	     it = json_object_iter_next((json_t *)obj, it)) {
 		k = json_object_iter_key(it);
@@ -993,13 +1047,16 @@ sort_keys(struct emit_key *keys, uint32_t **runesp, const json_t *obj)
 		keys[n].len = klen;
 		keys[n].runes = runes + r;
 		keys[n].value = json_object_iter_value(it);
-		for (i = 0; i < klen;)
-			runes[r++] = utf8_next(k, klen, &i);
+		for (i = 0; i < klen;) {
+			if ((unsigned char)k[i] < 0x80)
+				runes[r++] = (unsigned char)k[i++];
+			else
+				runes[r++] = utf8_next(k, klen, &i);
+		}
 		keys[n].nrunes = (size_t)(runes + r - keys[n].runes);
 		n++;
 	}
 	qsort(keys, n, sizeof(*keys), key_cmp);
-	*runesp = runes;
 }
 
 /* --- collections ------------------------------------------------------------
@@ -1033,6 +1090,8 @@ key_is_simple(const struct emit_key *k)
 
 	if (k->len > EMIT_SIMPLE_KEY)
 		return false;
+	if (is_plain_word(k->s, k->len))
+		return true;
 	analyze_scalar(&si, k->s, k->len);
 	return !si.multiline;
 }
@@ -1040,8 +1099,8 @@ key_is_simple(const struct emit_key *k)
 static void
 emit_mapping(struct emitter *e, const json_t *obj)
 {
-	struct emit_key *keys;
-	uint32_t *runes = NULL;
+	struct emit_key small_keys[EMIT_SMALL_KEYS], *keys;
+	uint32_t small_runes[EMIT_SMALL_RUNES], *runes = NULL;
 	int saved = e->indent;
 	size_t i, n;
 
@@ -1051,8 +1110,9 @@ emit_mapping(struct emitter *e, const json_t *obj)
 		write_indicator(e, "}", false, false, false);
 		return;
 	}
-	keys = xreallocarray(NULL, n, sizeof(*keys));
-	sort_keys(keys, &runes, obj);
+	keys = n <= EMIT_SMALL_KEYS ? small_keys :
+				      xreallocarray(NULL, n, sizeof(*keys));
+	sort_keys(keys, &runes, small_runes, obj);
 	increase_indent(e, false, false);
 	for (i = 0; i < n; i++) {
 		write_indent(e);
@@ -1073,7 +1133,8 @@ emit_mapping(struct emitter *e, const json_t *obj)
 	}
 	e->indent = saved;
 	free(runes);
-	free(keys);
+	if (keys != small_keys)
+		free(keys);
 }
 
 static void

@@ -460,6 +460,9 @@ test_helm__cli_prints_helm_goldens(void **state)
 		{ "v3/template-with-invalid-yaml.txt",
 		    "charts/chart-with-template-with-invalid-yaml",
 		    "--skip-tests", 1 },
+		{ "v3/template-with-invalid-yaml-debug.txt",
+		    "charts/chart-with-template-with-invalid-yaml", "--debug",
+		    1 },
 	};
 	char chart[4096], path[4096];
 	struct gd_buf out, want;
