@@ -28,19 +28,26 @@
 
 #define FAST_MAX_KEY 1000 /* libyaml's simple keys end at 1024 chars */
 
+/* One line with content: not blank, not only a comment. */
+struct fast_line {
+	const char *text; /* where the node starts (after indentation) */
+	const char *eol; /* the '\n' ending it, or the end of the input */
+	size_t indent; /* column of text */
+};
+
 struct fast {
 	const char *p; /* start of the next unread line */
 	const char *end;
 	size_t depth;
 	size_t max_depth;
 	struct gd_buf scratch; /* unescaped quoted scalars */
-};
-
-/* One line with content: not blank, not only a comment. */
-struct fast_line {
-	const char *text; /* where the node starts (after indentation) */
-	const char *eol; /* the '\n' ending it, or the end of the input */
-	size_t indent; /* column of text */
+	/*
+	 * The last fast_peek, for where f->p was then: a collection's end
+	 * is peeked again by each collection it closes.
+	 */
+	const char *peek_p;
+	int peek_rc;
+	struct fast_line peek;
 };
 
 /* A mapping key: its bytes, in the input or in f->scratch. */
@@ -72,15 +79,24 @@ fast_input_ok(const unsigned char *s, size_t len)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t high = 0x8080808080808080ULL;
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
 	size_t i = 0, n, k;
 	unsigned long cp;
 	unsigned char c;
-	uint64_t w;
+	uint64_t w, x;
 
 	while (i < len) {
 		/* eight bytes at once while none is below 0x20 or above 0x7e */
 		if (len - i >= 8) {
 			memcpy(&w, s + i, 8);
+			/*
+			 * Line feeds count as spaces (0x0a | 0x20): lines are
+			 * short, and most words hold one. x has the high bit
+			 * set in exactly the bytes that were '\n'.
+			 */
+			x = w ^ (ones * '\n');
+			x = ~(((x & low7) + low7) | x | low7);
+			w |= x >> 2;
 			if ((((w - ones * 0x20) & ~w) | ((w + ones) | w)) &
 			    high)
 				;
@@ -135,6 +151,11 @@ fast_peek(struct fast *f, struct fast_line *l)
 {
 	const char *p = f->p, *s, *eol;
 
+	if (f->peek_p == f->p) {
+		*l = f->peek;
+		return f->peek_rc;
+	}
+	f->peek_p = f->p;
 	while (p < f->end) {
 		s = p;
 		while (p < f->end && *p == ' ')
@@ -149,13 +170,14 @@ fast_peek(struct fast *f, struct fast_line *l)
 		if (p == s && eol - p >= 3 &&
 		    (memcmp(p, "---", 3) == 0 || memcmp(p, "...", 3) == 0) &&
 		    (eol - p == 3 || p[3] == ' '))
-			return -1;
+			return f->peek_rc = -1;
 		l->text = p;
 		l->eol = eol;
 		l->indent = (size_t)(p - s);
-		return 1;
+		f->peek = *l;
+		return f->peek_rc = 1;
 	}
-	return 0;
+	return f->peek_rc = 0;
 }
 
 static void
@@ -188,6 +210,8 @@ fast_plain_start(const char *p, const char *eol)
 {
 	char next = p + 1 < eol ? p[1] : ' ';
 
+	if ((unsigned)(((unsigned char)*p | 0x20) - 'a') < 26u)
+		return true; /* a letter: most keys and values */
 	switch (*p) {
 	case '-':
 	case '?':
@@ -216,21 +240,76 @@ fast_plain_start(const char *p, const char *eol)
 }
 
 /*
- * ydoc_resolve, skipping it for what can only be a string: every word it
- * knows is at most 5 bytes and starts with one of a few letters, '~' or
- * '<', and numbers start with a digit, '.', '+' or '-'. Most keys and
+ * Whether s[0..len) (1 to 5 bytes) may be one of the words ydoc_resolve
+ * knows that do not start like a number ("y", "No", "off", "True",
+ * "NULL", "~", "<<"...). Compared without case, a superset: what fails
+ * here is surely a string ("name", "type", "ports" are the common keys).
+ */
+static bool
+fast_maybe_word(const char *s, size_t len)
+{
+	char w[5];
+	size_t i;
+
+	/* '|' 0x20 lowercases letters and keeps '~' and '<' */
+	for (i = 0; i < len; i++)
+		w[i] = (char)(s[i] | 0x20);
+	switch (len) {
+	case 1:
+		return w[0] == 'y' || w[0] == 'n' || w[0] == '~';
+	case 2:
+		return memcmp(w, "no", 2) == 0 || memcmp(w, "on", 2) == 0 ||
+		    memcmp(w, "<<", 2) == 0;
+	case 3:
+		return memcmp(w, "yes", 3) == 0 || memcmp(w, "off", 3) == 0;
+	case 4:
+		return memcmp(w, "true", 4) == 0 || memcmp(w, "null", 4) == 0;
+	default:
+		return memcmp(w, "false", 5) == 0;
+	}
+}
+
+/*
+ * ydoc_resolve, skipping it for what can only be a string: numbers start
+ * with a digit, '.', '+' or '-', and the only other scalars it types are
+ * the words of fast_maybe_word, each at most 5 bytes. Most keys and
  * values of a manifest are other names.
  */
 static enum ydoc_kind
 fast_resolve(const char *s, size_t len, json_t **out)
 {
 	char c = len > 0 ? s[0] : '\0';
+	json_int_t v = 0;
+	size_t i;
 
 	if (len > 0 && !(c >= '0' && c <= '9') && c != '.' && c != '+' &&
-	    c != '-' && (len > 5 || strchr("yYnNtTfFoO~<", c) == NULL)) {
+	    c != '-' && (len > 5 || !fast_maybe_word(s, len))) {
 		if (out != NULL)
 			*out = json_stringn_nocheck(s, len);
 		return YDOC_STR;
+	}
+	/*
+	 * The common typed values, read here as ydoc_resolve reads them:
+	 * "true", "false", and digits alone ("80", "0"), at most 18 so
+	 * that they cannot overflow, with no leading 0 ("0755" is octal):
+	 * with no '-' they cannot be timestamps.
+	 */
+	if (out != NULL && len == 4 && memcmp(s, "true", 4) == 0) {
+		*out = json_true();
+		return YDOC_BOOL;
+	}
+	if (out != NULL && len == 5 && memcmp(s, "false", 5) == 0) {
+		*out = json_false();
+		return YDOC_BOOL;
+	}
+	if (out != NULL && len <= 18 && c >= '0' && c <= '9' &&
+	    (c != '0' || len == 1)) {
+		for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			v = v * 10 + (s[i] - '0');
+		if (i == len) {
+			*out = json_integer(v);
+			return YDOC_INT;
+		}
 	}
 	return ydoc_resolve(s, len, out);
 }
@@ -391,14 +470,16 @@ fast_key(struct fast *f, const char *p, const char *eol, struct fast_key *k,
 		*after = q + 1;
 		return 1;
 	}
-	for (q = p; q < eol; q++) {
-		if (*q == ':' && (q + 1 == eol || q[1] == ' '))
+	/* the first ": ", then no " #" (a comment) before it */
+	for (q = p; (q = memchr(q, ':', (size_t)(eol - q))) != NULL; q++)
+		if (q + 1 == eol || q[1] == ' ')
 			break;
-		if (*q == '#' && q > p && q[-1] == ' ')
-			return 0;
-	}
-	if (q == eol)
+	if (q == NULL)
 		return 0;
+	for (e = p + 1; e < q && (e = memchr(e, '#', (size_t)(q - e))) != NULL;
+	     e++)
+		if (e[-1] == ' ')
+			return 0;
 	if (!fast_plain_start(p, eol) || q - p > FAST_MAX_KEY)
 		return -1;
 	for (e = q; e > p && e[-1] == ' '; e--)
@@ -496,14 +577,16 @@ fast_plain(const char *p, const char *eol)
 
 	if (!fast_plain_start(p, eol))
 		return NULL;
-	for (q = p; q < eol; q++) {
-		if (*q == '#' && q[-1] == ' ') {
+	/* *p is no '#': a comment starts further on, after a space */
+	for (q = p + 1;
+	     q < eol && (q = memchr(q, '#', (size_t)(eol - q))) != NULL; q++)
+		if (q[-1] == ' ') {
 			e = q;
 			break;
 		}
-		if (*q == ':' && (q + 1 == eol || q[1] == ' '))
+	for (q = p; q < e && (q = memchr(q, ':', (size_t)(e - q))) != NULL; q++)
+		if (q + 1 == eol || q[1] == ' ')
 			return NULL; /* "a: b: c" is libyaml's error */
-	}
 	while (e > p && e[-1] == ' ')
 		e--;
 	fast_resolve(p, (size_t)(e - p), &v);
