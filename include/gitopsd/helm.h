@@ -101,6 +101,8 @@ struct gd_helm_opts {
 	 * text still holds every rendered file, as helm prints them.
 	 */
 	bool debug;
+	/* helm --skip-schema-validation: values.schema.json is not checked */
+	bool skip_schema_validation;
 };
 
 struct gd_helm_result {

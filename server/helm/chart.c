@@ -76,6 +76,7 @@ gd_helm_chart_free(struct gd_helm_chart *c)
 	free(c->deps);
 	free(c->path);
 	helm_render_cache_free(c->rcache);
+	helm_schema_free(c->schema);
 	free(c);
 }
 
@@ -644,6 +645,9 @@ helm_chart_from_files(struct gd_helm_chart **out, const struct helm_files *fs,
 				json_decref(v);
 			v = NULL;
 			helm_values_floats(c->values);
+		} else if (strcmp(f->name, "values.schema.json") == 0) {
+			helm_schema_free(c->schema);
+			c->schema = helm_schema_new(f->data, f->len);
 		} else if (strncmp(f->name, "templates/", 10) == 0) {
 			helm_files_add(&c->templates, f->name, f->data, f->len);
 		} else if (strncmp(f->name, "charts/", 7) == 0) {

@@ -53,7 +53,8 @@ cli_usage(void)
 	    "\t[--name N] [--namespace NS] [--kube-version V] "
 	    "[--api-versions G/V]...\n"
 	    "\t[--include-crds] [--skip-tests] [--no-hooks] "
-	    "[--show-only PATH]...\n");
+	    "[--show-only PATH]...\n"
+	    "\t[--skip-schema-validation]\n");
 }
 
 /* "--flag value" or "--flag=value"; advances *i past a separate value. */
@@ -176,6 +177,8 @@ gd_helm_render_main(int argc, char **argv)
 			o.is_upgrade = true;
 		else if (strcmp(argv[i], "--debug") == 0)
 			o.debug = true;
+		else if (strcmp(argv[i], "--skip-schema-validation") == 0)
+			o.skip_schema_validation = true;
 		else if (argv[i][0] == '-' || npos == 2) {
 			cli_usage();
 			return 2;

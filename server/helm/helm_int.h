@@ -42,6 +42,7 @@ struct gd_helm_chart {
 	 * rendering the chart at once; NULL until the first render.
 	 */
 	struct helm_rcache *rcache;
+	struct helm_schema *schema; /* values.schema.json, or NULL (schema.c) */
 	int refs; /* extra references (gd_helm_chart_ref), root only */
 };
 
@@ -70,6 +71,17 @@ int helm_chart_check_kube(
     const struct gd_helm_chart *, const char *kube_version, struct gd_err *);
 /* .Files.Glob's match: gobwas/glob with '/' as the separator (chart.c). */
 bool helm_glob_match(const char *pattern, const char *name);
+
+/* schema.c: values.schema.json, kept as read (bad JSON fails at render) */
+struct helm_schema *helm_schema_new(const char *text, size_t len);
+void helm_schema_free(struct helm_schema *);
+/*
+ * helm's ValidateAgainstSchema: the coalesced values against the view's
+ * schema and each enabled subchart's against its own section. GD_EINVAL
+ * with helm's text ("values don't meet the specifications of ...").
+ */
+int helm_schema_check(
+    const struct gd_helm_chart *view, const json_t *vals, struct gd_err *);
 
 /* values.c */
 /* Every integer in v (recursively) becomes a real: YAML numbers in Helm. */

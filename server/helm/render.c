@@ -172,6 +172,7 @@ render_view(struct gd_helm_chart **out, const struct gd_helm_chart *c,
 	v->files = c->files;
 	v->parent = parent;
 	v->values = json_incref(c->values);
+	v->schema = c->schema; /* borrowed: the view never frees it */
 	if (alias != NULL && *alias != '\0') {
 		v->meta = json_deep_copy(c->meta);
 		json_object_set_new(v->meta, "name", json_string(alias));
@@ -1409,6 +1410,9 @@ gd_helm_render(struct gd_helm_result *res, const struct gd_helm_chart *chart,
 	if ((rc = render_view(&r.view, chart, NULL, NULL, err)) < 0)
 		goto out;
 	cv = render_values(root, r.view, values);
+	if (!opts->skip_schema_validation &&
+	    (rc = helm_schema_check(r.view, cv->vals, err)) < 0)
+		goto out;
 	gd_buf_add(&r.key, "", 0);
 	render_view_key(&r.key, r.view);
 	cs = render_set_cached(&r, root);

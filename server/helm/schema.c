@@ -1,0 +1,1035 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * values.schema.json: the JSON Schema check helm 3 runs on the coalesced
+ * values of a chart and of each enabled subchart (its own section),
+ * before any template runs, with gojsonschema's messages so the error
+ * reads as helm's: "values don't meet the specifications of the
+ * schema(s) in the following chart(s):\n<chart>:\n- <field>: <why>\n".
+ *
+ * The hard part is reporting as gojsonschema does, not deciding: the
+ * order of the checks (combinators, then the object/array/number/string
+ * ones, then properties), anyOf/oneOf keeping only the errors of the
+ * branch that got furthest (its "score"), "$ref" hiding its siblings,
+ * and patterns, which are Go's RE2: they run through POSIX regcomp after
+ * \d, \w and \s are rewritten; syntax ERE lacks fails the render, naming
+ * the pattern.
+ */
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helm_int.h"
+
+/* How deep "$ref"s and nesting may go before the schema is refused. */
+#define SCHEMA_MAX_DEPTH 128
+
+/* A pattern of the schema, compiled once when the chart loads. */
+struct schema_rx {
+	const char *src; /* borrowed from the schema's json */
+	regex_t rx;
+	char *why; /* why it could not be compiled, else NULL */
+	bool skip; /* RE2 syntax POSIX lacks: not enforced (see below) */
+};
+
+/* Read-only once made, so renders on several threads may share it. */
+struct helm_schema {
+	json_t *doc; /* NULL when the file is not JSON */
+	char *error; /* why not */
+	struct schema_rx *rx;
+	size_t nrx;
+};
+
+/* One validation's findings: "- field: why\n" lines, and its progress. */
+struct sres {
+	struct gd_buf text;
+	size_t nerr;
+	int score;
+};
+
+/* Where in the values a check is: built on the stack, named on error. */
+struct spath {
+	const struct spath *up; /* NULL at the root */
+	const char *key;
+};
+
+struct sctx {
+	const struct helm_schema *schema;
+	const json_t *root; /* for "$ref" */
+	struct gd_err *err; /* a schema we cannot apply */
+	int depth;
+};
+
+static int schema_ere(struct gd_buf *, const char *re, struct gd_err *);
+
+static void
+schema_rx_add(struct helm_schema *s, const char *src)
+{
+	struct schema_rx *x;
+	struct gd_buf ere;
+	struct gd_err e = { 0 };
+	size_t i;
+
+	for (i = 0; i < s->nrx; i++)
+		if (strcmp(s->rx[i].src, src) == 0)
+			return;
+	s->rx = xreallocarray(s->rx, s->nrx + 1, sizeof(*s->rx));
+	x = &s->rx[s->nrx++];
+	memset(x, 0, sizeof(*x));
+	x->src = src;
+	gd_buf_init(&ere);
+	/*
+	 * A pattern in RE2 syntax that POSIX cannot express is not enforced
+	 * (with a warning) rather than failing the render: helm accepts the
+	 * chart, and refusing to render it would block the app for a check
+	 * helm would most likely pass. An invalid pattern still fails, as
+	 * it does in helm.
+	 */
+	if (schema_ere(&ere, src, &e) < 0) {
+		x->skip = true;
+		log_warnx("helm: %s; the pattern is not checked", e.msg);
+	} else if (regcomp(&x->rx, ere.data != NULL ? ere.data : "",
+		       REG_EXTENDED | REG_NOSUB) != 0)
+		xasprintf(&x->why,
+		    "values.schema.json: invalid regex pattern '%s'", src);
+	gd_buf_dispose(&ere);
+}
+
+/* Every "pattern" and patternProperties key, wherever it sits. */
+static void
+schema_rx_collect(struct helm_schema *s, const json_t *v)
+{
+	const json_t *x;
+	const char *k;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			schema_rx_collect(s, x);
+		}
+		return;
+	}
+	json_object_foreach((json_t *)(uintptr_t)v, k, x) {
+		if (strcmp(k, "pattern") == 0 && json_is_string(x))
+			schema_rx_add(s, json_string_value(x));
+		if (strcmp(k, "patternProperties") == 0 && json_is_object(x)) {
+			const char *pk;
+			const json_t *pv;
+
+			json_object_foreach((json_t *)(uintptr_t)x, pk, pv) {
+				(void)pv;
+				schema_rx_add(s, pk);
+			}
+		}
+		schema_rx_collect(s, x);
+	}
+}
+
+struct helm_schema *
+helm_schema_new(const char *text, size_t len)
+{
+	struct helm_schema *s = xcalloc(1, sizeof(*s));
+	json_error_t je;
+
+	s->doc = json_loadb(text, len, JSON_DECODE_ANY, &je);
+	if (s->doc == NULL)
+		xasprintf(&s->error, "%s at line %d column %d", je.text,
+		    je.line, je.column);
+	else
+		schema_rx_collect(s, s->doc);
+	return s;
+}
+
+void
+helm_schema_free(struct helm_schema *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nrx; i++) {
+		if (s->rx[i].why == NULL)
+			regfree(&s->rx[i].rx);
+		free(s->rx[i].why);
+	}
+	free(s->rx);
+	json_decref(s->doc);
+	free(s->error);
+	free(s);
+}
+
+static int validate(struct sctx *, struct sres *, const json_t *sch,
+    const json_t *node, const struct spath *ctx);
+
+static void
+sres_init(struct sres *r)
+{
+	memset(r, 0, sizeof(*r));
+	gd_buf_init(&r->text);
+}
+
+static void
+sres_merge(struct sres *dst, struct sres *src)
+{
+	if (src->text.len > 0)
+		gd_buf_add(&dst->text, src->text.data, src->text.len);
+	dst->nerr += src->nerr;
+	dst->score += src->score;
+}
+
+/* gojsonschema's Field(): "(root)" at the top, else "a.0.b". */
+static void
+schema_field(struct gd_buf *b, const struct spath *p)
+{
+	if (p->up == NULL) {
+		gd_buf_adds(b, "(root)");
+		return;
+	}
+	if (p->up->up != NULL) {
+		schema_field(b, p->up);
+		gd_buf_addc(b, '.');
+	}
+	gd_buf_adds(b, p->key);
+}
+
+static void sres_add(struct sres *r, const struct spath *ctx, const char *fmt,
+    ...) GD_PRINTF(3, 4);
+
+static void
+sres_add(struct sres *r, const struct spath *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	gd_buf_adds(&r->text, "- ");
+	schema_field(&r->text, ctx);
+	gd_buf_adds(&r->text, ": ");
+	va_start(ap, fmt);
+	gd_buf_vprintf(&r->text, fmt, ap);
+	va_end(ap);
+	gd_buf_addc(&r->text, '\n');
+	r->nerr++;
+}
+
+/* --- types ---------------------------------------------------------------
+ */
+
+static bool
+schema_is_int(const json_t *v)
+{
+	double d;
+
+	if (json_is_integer(v))
+		return true;
+	d = json_real_value(v);
+	return isfinite(d) && d == floor(d);
+}
+
+static const char *
+schema_given(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "integer";
+	case JSON_REAL:
+		return schema_is_int(v) ? "integer" : "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	default:
+		return "null";
+	}
+}
+
+static bool
+schema_type_ok(const char *want, const json_t *v)
+{
+	const char *given = schema_given(v);
+
+	if (strcmp(want, given) == 0)
+		return true;
+	return strcmp(want, "number") == 0 && strcmp(given, "integer") == 0;
+}
+
+/* "type" (a name or a list of them): true when v is one of them. */
+static bool
+schema_check_type(const json_t *type, const json_t *v)
+{
+	const json_t *t;
+	size_t i;
+
+	if (json_is_string(type))
+		return schema_type_ok(json_string_value(type), v);
+	json_array_foreach(type, i, t) {
+		if (json_is_string(t) &&
+		    schema_type_ok(json_string_value(t), v))
+			return true;
+	}
+	return false;
+}
+
+/* How the error names the types: "string", or "[string,null]" for a
+ * list, as Go prints a slice. */
+static void
+schema_show_type(struct gd_buf *shown, const json_t *type)
+{
+	const json_t *t;
+	size_t i;
+
+	if (json_is_string(type)) {
+		gd_buf_adds(shown, json_string_value(type));
+		return;
+	}
+	gd_buf_addc(shown, '[');
+	json_array_foreach(type, i, t) {
+		if (i > 0)
+			gd_buf_addc(shown, ',');
+		if (json_is_string(t))
+			gd_buf_adds(shown, json_string_value(t));
+	}
+	gd_buf_addc(shown, ']');
+}
+
+/* --- numbers and equality -------------------------------------------------
+ */
+
+static bool
+schema_num(double *out, const json_t *v)
+{
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+/* JSON equality where 1 and 1.0 are the same number. */
+static bool
+schema_equal(const json_t *a, const json_t *b)
+{
+	const char *k;
+	const json_t *x;
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) == json_number_value(b);
+	if (json_typeof(a) != json_typeof(b))
+		return false;
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return false;
+		json_array_foreach(a, i, x) {
+			if (!schema_equal(x, json_array_get(b, i)))
+				return false;
+		}
+		return true;
+	}
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		json_object_foreach((json_t *)(uintptr_t)a, k, x) {
+			const json_t *y = json_object_get(b, k);
+
+			if (y == NULL || !schema_equal(x, y))
+				return false;
+		}
+		return true;
+	}
+	return json_equal(a, b);
+}
+
+/*
+ * A schema number as gojsonschema prints it, big.Float's %v: the fewest
+ * digits that read back the same, in exponent form below 1e-4 and from
+ * 1e+06 on ("65535", "1.5", "1e+06").
+ */
+static void
+schema_fmt_num(char out[64], double d)
+{
+	int p, x;
+	char *e;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(out, 64, "%.*e", p - 1, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	snprintf(out, 64, "%.*e", p - 1, d);
+	e = strchr(out, 'e');
+	x = e != NULL ? (int)strtol(e + 1, NULL, 10) : 0;
+	if (d == 0 || (isfinite(d) && x >= -4 && x < 6))
+		snprintf(out, 64, "%.*f", p - 1 - x > 0 ? p - 1 - x : 0, d);
+}
+
+static void
+schema_dump(struct gd_buf *b, const json_t *v)
+{
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+	if (s != NULL) {
+		gd_buf_adds(b, s);
+		free(s);
+	}
+}
+
+/* --- patterns --------------------------------------------------------------
+ */
+
+/*
+ * Go's RE2 as POSIX ERE: the class escapes become brackets, an escaped
+ * punctuation mark stays escaped; what ERE cannot say is refused.
+ */
+static int
+schema_ere(struct gd_buf *out, const char *re, struct gd_err *err)
+{
+	const char *p;
+	bool br = false, dash = false, caret = false;
+	char c;
+
+	for (p = re; *p != '\0'; p++) {
+		if (*p == '[' && !br) {
+			br = true;
+			gd_buf_addc(out, '[');
+			if (p[1] == '^')
+				gd_buf_addc(out, *++p);
+			if (p[1] == ']')
+				gd_buf_addc(out, *++p);
+			continue;
+		}
+		if (*p == ']' && br) {
+			/* where ERE reads '^' and '-' as themselves */
+			if (caret)
+				gd_buf_addc(out, '^');
+			if (dash)
+				gd_buf_addc(out, '-');
+			br = dash = caret = false;
+			gd_buf_addc(out, ']');
+			continue;
+		}
+		if (*p == '(' && p[1] == '?' && !br)
+			goto unsupported;
+		if (!br && (*p == '*' || *p == '+' || *p == '?' || *p == '}') &&
+		    p[1] == '?')
+			goto unsupported;
+		if (*p != '\\') {
+			gd_buf_addc(out, *p);
+			continue;
+		}
+		c = *++p;
+		if (c == 'd')
+			gd_buf_adds(out, br ? "0-9" : "[0-9]");
+		else if (c == 'w')
+			gd_buf_adds(out, br ? "A-Za-z0-9_" : "[A-Za-z0-9_]");
+		else if (c == 's')
+			gd_buf_adds(out, br ? "[:space:]" : "[[:space:]]");
+		else if (!br && c == 'D')
+			gd_buf_adds(out, "[^0-9]");
+		else if (!br && c == 'W')
+			gd_buf_adds(out, "[^A-Za-z0-9_]");
+		else if (!br && c == 'S')
+			gd_buf_adds(out, "[^[:space:]]");
+		else if (br && (c == '-' || c == '^'))
+			*(c == '-' ? &dash : &caret) = true;
+		else if (br && (c == '\\' || c == '['))
+			gd_buf_addc(out, c);
+		else if (c == 'n' || c == 't') {
+			gd_buf_addc(out, c == 'n' ? '\n' : '\t');
+		} else if (c != '\0' &&
+		    strchr(".+*?()|{}^$/#&~=!<>:,'\"@%", c) != NULL) {
+			/* inside brackets a backslash would be literal */
+			if (!br)
+				gd_buf_addc(out, '\\');
+			gd_buf_addc(out, c);
+		} else if (c != '\0' && !br &&
+		    (c == '[' || c == ']' || c == '\\' || c == '-')) {
+			if (c != '-')
+				gd_buf_addc(out, '\\');
+			gd_buf_addc(out, c);
+		} else
+			goto unsupported;
+	}
+	return 0;
+unsupported:
+	return gd_err_set(err, GD_EINVAL,
+	    "values.schema.json: pattern '%s': regular expression syntax "
+	    "not supported here",
+	    re);
+}
+
+/* 1 when s matches the RE2 pattern re anywhere, 0 when not. */
+static int
+schema_match(const struct sctx *c, const char *re, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < c->schema->nrx; i++) {
+		if (strcmp(c->schema->rx[i].src, re) != 0)
+			continue;
+		if (c->schema->rx[i].skip)
+			return 1;
+		if (c->schema->rx[i].why != NULL)
+			return gd_err_set(
+			    c->err, GD_EINVAL, "%s", c->schema->rx[i].why);
+		return regexec(&c->schema->rx[i].rx, s, 0, NULL, 0) == 0;
+	}
+	/* schema_rx_collect saw every pattern of the document */
+	return gd_err_set(c->err, GD_EINTERNAL,
+	    "values.schema.json: pattern '%s' not compiled", re);
+}
+
+/* --- keywords ------------------------------------------------------------
+ */
+
+static int
+schema_sub(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx, const char *key)
+{
+	struct spath sub = { ctx, key };
+
+	return validate(c, r, sch, node, &sub);
+}
+
+/* anyOf, oneOf, allOf, not */
+static int
+schema_combine(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *l, *s;
+	struct sres sub, best;
+	size_t i, nok;
+	bool have = false;
+	int rc = 0;
+
+	sres_init(&best);
+	if ((l = json_object_get(sch, "anyOf")) != NULL &&
+	    json_array_size(l) > 0) {
+		nok = 0;
+		json_array_foreach(l, i, s) {
+			sres_init(&sub);
+			if ((rc = validate(c, &sub, s, node, ctx)) < 0) {
+				gd_buf_dispose(&sub.text);
+				goto out;
+			}
+			if (sub.nerr == 0) {
+				nok++;
+				gd_buf_dispose(&sub.text);
+				break;
+			}
+			if (!have || sub.score > best.score) {
+				gd_buf_dispose(&best.text);
+				best = sub;
+				have = true;
+			} else
+				gd_buf_dispose(&sub.text);
+		}
+		if (nok == 0) {
+			sres_add(r, ctx,
+			    "Must validate at least one schema "
+			    "(anyOf)");
+			sres_merge(r, &best);
+		}
+		gd_buf_reset(&best.text);
+		best.nerr = 0;
+		best.score = 0;
+		have = false;
+	}
+	if ((l = json_object_get(sch, "oneOf")) != NULL &&
+	    json_array_size(l) > 0) {
+		nok = 0;
+		json_array_foreach(l, i, s) {
+			sres_init(&sub);
+			if ((rc = validate(c, &sub, s, node, ctx)) < 0) {
+				gd_buf_dispose(&sub.text);
+				goto out;
+			}
+			if (sub.nerr == 0)
+				nok++;
+			else if (nok == 0 &&
+			    (!have || sub.score > best.score)) {
+				gd_buf_dispose(&best.text);
+				best = sub;
+				have = true;
+				continue;
+			}
+			gd_buf_dispose(&sub.text);
+		}
+		if (nok != 1) {
+			sres_add(r, ctx,
+			    "Must validate one and only one schema "
+			    "(oneOf)");
+			if (nok == 0)
+				sres_merge(r, &best);
+		}
+	}
+	if ((l = json_object_get(sch, "allOf")) != NULL &&
+	    json_array_size(l) > 0) {
+		nok = 0;
+		json_array_foreach(l, i, s) {
+			sres_init(&sub);
+			rc = validate(c, &sub, s, node, ctx);
+			if (sub.nerr == 0)
+				nok++;
+			sres_merge(r, &sub);
+			gd_buf_dispose(&sub.text);
+			if (rc < 0)
+				goto out;
+		}
+		if (nok != json_array_size(l))
+			sres_add(
+			    r, ctx, "Must validate all the schemas (allOf)");
+	}
+	if ((s = json_object_get(sch, "not")) != NULL) {
+		sres_init(&sub);
+		rc = validate(c, &sub, s, node, ctx);
+		if (rc == 0 && sub.nerr == 0)
+			sres_add(r, ctx, "Must not validate the schema (not)");
+		gd_buf_dispose(&sub.text);
+	}
+	r->score++;
+out:
+	gd_buf_dispose(&best.text);
+	return rc;
+}
+
+/* const and enum */
+static void
+schema_common(struct sres *r, const json_t *sch, const json_t *node,
+    const struct spath *ctx)
+{
+	const json_t *l, *e;
+	struct gd_buf b, field;
+	size_t i;
+
+	gd_buf_init(&b);
+	gd_buf_init(&field);
+	if ((e = json_object_get(sch, "const")) != NULL &&
+	    !schema_equal(e, node)) {
+		schema_dump(&b, e);
+		schema_field(&field, ctx);
+		sres_add(r, ctx, "%s does not match: %s", field.data,
+		    b.data != NULL ? b.data : "");
+	}
+	if ((l = json_object_get(sch, "enum")) != NULL && json_is_array(l) &&
+	    json_array_size(l) > 0) {
+		json_array_foreach(l, i, e) {
+			if (schema_equal(e, node))
+				break;
+		}
+		if (i == json_array_size(l)) {
+			gd_buf_reset(&b);
+			gd_buf_reset(&field);
+			schema_field(&field, ctx);
+			json_array_foreach(l, i, e) {
+				if (i > 0)
+					gd_buf_adds(&b, ", ");
+				schema_dump(&b, e);
+			}
+			sres_add(r, ctx, "%s must be one of the following: %s",
+			    field.data, b.data);
+		}
+	}
+	gd_buf_dispose(&b);
+	gd_buf_dispose(&field);
+	r->score++;
+}
+
+/* "<what> <lim>": the bound is printed only when it is broken. */
+static void
+schema_num_err(
+    struct sres *r, const struct spath *ctx, const char *what, double lim)
+{
+	char s[64];
+
+	schema_fmt_num(s, lim);
+	sres_add(r, ctx, "%s %s", what, s);
+}
+
+/*
+ * Draft 4's boolean exclusiveMaximum turns maximum into a strict bound;
+ * from draft 6 on exclusiveMaximum is a bound of its own.
+ */
+static void
+schema_number(struct sres *r, const json_t *sch, const json_t *node,
+    const struct spath *ctx)
+{
+	double v = json_number_value(node), lim, q;
+	const json_t *x;
+
+	if (schema_num(&lim, json_object_get(sch, "multipleOf")) && lim > 0) {
+		q = v / lim;
+		if (!isfinite(q) || fabs(q - floor(q + 0.5)) > 1e-9 * fabs(q))
+			schema_num_err(r, ctx, "Must be a multiple of", lim);
+	}
+	x = json_object_get(sch, "exclusiveMaximum");
+	if (schema_num(&lim, json_object_get(sch, "maximum"))) {
+		if (json_is_true(x) && v >= lim)
+			schema_num_err(r, ctx, "Must be less than", lim);
+		else if (!json_is_true(x) && v > lim)
+			schema_num_err(
+			    r, ctx, "Must be less than or equal to", lim);
+	}
+	if (schema_num(&lim, x) && v >= lim)
+		schema_num_err(r, ctx, "Must be less than", lim);
+	x = json_object_get(sch, "exclusiveMinimum");
+	if (schema_num(&lim, json_object_get(sch, "minimum"))) {
+		if (json_is_true(x) && v <= lim)
+			schema_num_err(r, ctx, "Must be greater than", lim);
+		else if (!json_is_true(x) && v < lim)
+			schema_num_err(
+			    r, ctx, "Must be greater than or equal to", lim);
+	}
+	if (schema_num(&lim, x) && v <= lim)
+		schema_num_err(r, ctx, "Must be greater than", lim);
+	r->score++;
+}
+
+/* Length in characters (runes), as Go's utf8.RuneCountInString. */
+static size_t
+schema_runes(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+schema_string(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const char *s = json_string_value(node), *pat;
+	size_t n = schema_runes(s);
+	double lim;
+	int m;
+
+	if (schema_num(&lim, json_object_get(sch, "minLength")) &&
+	    (double)n < lim)
+		sres_add(r, ctx,
+		    "String length must be greater than or equal to %.0f", lim);
+	if (schema_num(&lim, json_object_get(sch, "maxLength")) &&
+	    (double)n > lim)
+		sres_add(r, ctx,
+		    "String length must be less than or equal to %.0f", lim);
+	pat = json_string_value(json_object_get(sch, "pattern"));
+	if (pat != NULL) {
+		if ((m = schema_match(c, pat, s)) < 0)
+			return m;
+		if (m == 0)
+			sres_add(r, ctx, "Does not match pattern '%s'", pat);
+	}
+	r->score++;
+	return 0;
+}
+
+static int
+schema_array(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *items = json_object_get(sch, "items"), *e;
+	size_t i, j, n = json_array_size(node);
+	char idx[32];
+	double lim;
+	int rc;
+
+	if (json_is_object(items) || json_is_boolean(items)) {
+		json_array_foreach(node, i, e) {
+			snprintf(idx, sizeof(idx), "%zu", i);
+			if ((rc = schema_sub(c, r, items, e, ctx, idx)) < 0)
+				return rc;
+		}
+	} else if (json_is_array(items)) {
+		json_array_foreach(node, i, e) {
+			if (i >= json_array_size(items))
+				break;
+			snprintf(idx, sizeof(idx), "%zu", i);
+			if ((rc = schema_sub(c, r, json_array_get(items, i), e,
+				 ctx, idx)) < 0)
+				return rc;
+		}
+	}
+	if (schema_num(&lim, json_object_get(sch, "minItems")) &&
+	    (double)n < lim)
+		sres_add(r, ctx, "Array must have at least %.0f items", lim);
+	if (schema_num(&lim, json_object_get(sch, "maxItems")) &&
+	    (double)n > lim)
+		sres_add(r, ctx, "Array must have at most %.0f items", lim);
+	/* as Go's map of seen items: each repeat names the last one before */
+	if (json_is_true(json_object_get(sch, "uniqueItems"))) {
+		for (j = 1; j < n; j++) {
+			for (i = j; i-- > 0;)
+				if (schema_equal(json_array_get(node, i),
+					json_array_get(node, j)))
+					break;
+			if (i != (size_t)-1)
+				sres_add(r, ctx,
+				    "array items[%zu,%zu] must be unique", i,
+				    j);
+		}
+	}
+	r->score++;
+	return 0;
+}
+
+/* patternProperties on one key: 1 when some pattern matched it. */
+static int
+schema_pattern_props(struct sctx *c, struct sres *r, const json_t *sch,
+    const char *key, const json_t *v, const struct spath *ctx)
+{
+	json_t *pp = json_object_get(sch, "patternProperties"), *ps;
+	const char *pat;
+	int m, found = 0, rc;
+
+	json_object_foreach(pp, pat, ps) {
+		if ((m = schema_match(c, pat, key)) < 0)
+			return m;
+		if (m == 0)
+			continue;
+		found = 1;
+		r->score++;
+		if ((rc = schema_sub(c, r, ps, v, ctx, key)) < 0)
+			return rc;
+	}
+	return found;
+}
+
+static int
+schema_object(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *props = json_object_get(sch, "properties");
+	const json_t *ap = json_object_get(sch, "additionalProperties"), *e;
+	json_t *v;
+	const char *k;
+	double lim;
+	size_t i;
+	int m, rc;
+
+	if (schema_num(&lim, json_object_get(sch, "minProperties")) &&
+	    (double)json_object_size(node) < lim)
+		sres_add(r, ctx, "Must have at least %.0f properties", lim);
+	if (schema_num(&lim, json_object_get(sch, "maxProperties")) &&
+	    (double)json_object_size(node) > lim)
+		sres_add(r, ctx, "Must have at most %.0f properties", lim);
+	json_array_foreach(json_object_get(sch, "required"), i, e) {
+		if (!json_is_string(e))
+			continue;
+		if (json_object_get(node, json_string_value(e)) != NULL)
+			r->score++;
+		else
+			sres_add(
+			    r, ctx, "%s is required", json_string_value(e));
+	}
+	json_object_foreach((json_t *)(uintptr_t)node, k, v) {
+		if ((m = schema_pattern_props(c, r, sch, k, v, ctx)) < 0)
+			return m;
+		if (json_object_get(props, k) != NULL || m == 1)
+			continue;
+		if (json_is_false(ap))
+			sres_add(
+			    r, ctx, "Additional property %s is not allowed", k);
+		else if (json_is_object(ap) &&
+		    (rc = schema_sub(c, r, ap, v, ctx, k)) < 0)
+			return rc;
+	}
+	r->score++;
+	return 0;
+}
+
+/* "#/definitions/x" or "#/$defs/x/..." within the same document. */
+static int
+schema_ref(const json_t **out, struct sctx *c, const char *ref)
+{
+	const json_t *at = c->root;
+	const char *p, *slash;
+	char *tok, *d, *s;
+
+	if (strcmp(ref, "#") == 0) {
+		*out = at;
+		return 0;
+	}
+	if (strncmp(ref, "#/", 2) != 0)
+		return gd_err_set(c->err, GD_EINVAL,
+		    "values.schema.json: $ref %s: only references within "
+		    "the file (#/...) are supported",
+		    ref);
+	for (p = ref + 2; at != NULL && *p != '\0'; p = slash) {
+		slash = strchr(p, '/');
+		if (slash == NULL)
+			slash = p + strlen(p);
+		tok = xstrndup(p, (size_t)(slash - p));
+		/* JSON pointer escapes: ~1 is '/', ~0 is '~' */
+		for (s = d = tok; *s != '\0'; s++, d++) {
+			*d = *s;
+			if (s[0] == '~' && (s[1] == '0' || s[1] == '1'))
+				*d = *++s == '0' ? '~' : '/';
+		}
+		*d = '\0';
+		if (json_is_array(at))
+			at = json_array_get(at, strtoul(tok, NULL, 10));
+		else
+			at = json_object_get(at, tok);
+		free(tok);
+		if (*slash == '/')
+			slash++;
+	}
+	if (at == NULL)
+		return gd_err_set(c->err, GD_EINVAL,
+		    "values.schema.json: $ref %s: no such definition", ref);
+	*out = at;
+	return 0;
+}
+
+/* The node's own checks, once its type is known to fit. */
+static int
+validate_kind(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	json_t *props, *ps, *v;
+	const char *k;
+	int rc;
+
+	if ((rc = schema_combine(c, r, sch, node, ctx)) < 0)
+		return rc;
+	if (json_is_object(node)) {
+		if ((rc = schema_object(c, r, sch, node, ctx)) < 0)
+			return rc;
+		schema_common(r, sch, node, ctx);
+		props = json_object_get(sch, "properties");
+		json_object_foreach(props, k, ps) {
+			v = json_object_get(node, k);
+			if (v != NULL &&
+			    (rc = schema_sub(c, r, ps, v, ctx, k)) < 0)
+				return rc;
+		}
+	} else if (json_is_array(node)) {
+		if ((rc = schema_array(c, r, sch, node, ctx)) < 0)
+			return rc;
+		schema_common(r, sch, node, ctx);
+	} else if (json_is_number(node)) {
+		schema_number(r, sch, node, ctx);
+		schema_common(r, sch, node, ctx);
+	} else if (json_is_string(node)) {
+		schema_common(r, sch, node, ctx);
+		return schema_string(c, r, sch, node, ctx);
+	} else
+		schema_common(r, sch, node, ctx);
+	return 0;
+}
+
+static int
+validate(struct sctx *c, struct sres *r, const json_t *sch, const json_t *node,
+    const struct spath *ctx)
+{
+	const json_t *type, *ref;
+	struct gd_buf shown;
+	int rc = 0;
+
+	if (json_is_boolean(sch)) {
+		if (json_is_false(sch))
+			sres_add(r, ctx, "False always fails validation");
+		return 0;
+	}
+	if (!json_is_object(sch))
+		return 0;
+	if (++c->depth > SCHEMA_MAX_DEPTH) {
+		gd_buf_init(&shown);
+		schema_field(&shown, ctx);
+		rc = gd_err_set(c->err, GD_EINVAL,
+		    "values.schema.json: nested or $ref'd more than %d deep "
+		    "at %s",
+		    SCHEMA_MAX_DEPTH, shown.data);
+		gd_buf_dispose(&shown);
+		goto out;
+	}
+	/* a $ref replaces the schema it sits in, siblings and all */
+	if (json_is_string(json_object_get(sch, "$ref"))) {
+		if ((rc = schema_ref(&ref, c,
+			 json_string_value(json_object_get(sch, "$ref")))) == 0)
+			rc = validate(c, r, ref, node, ctx);
+		goto out;
+	}
+	type = json_object_get(sch, "type");
+	if ((json_is_string(type) || json_is_array(type)) &&
+	    !schema_check_type(type, node)) {
+		gd_buf_init(&shown);
+		schema_show_type(&shown, type);
+		sres_add(r, ctx, "Invalid type. Expected: %s, given: %s",
+		    shown.data, schema_given(node));
+		gd_buf_dispose(&shown);
+		goto out;
+	}
+	if ((rc = validate_kind(c, r, sch, node, ctx)) == 0)
+		r->score++;
+out:
+	c->depth--;
+	return rc;
+}
+
+/* One chart (and its enabled subcharts) against vals, into out. */
+static int
+schema_check_chart(struct gd_buf *out, const struct gd_helm_chart *v,
+    const json_t *vals, struct gd_err *err)
+{
+	struct spath root = { NULL, "(root)" };
+	struct sctx c = { 0 };
+	struct sres r;
+	json_t *empty = NULL;
+	const json_t *sub;
+	size_t i;
+	int rc = 0;
+
+	if (v->schema != NULL && v->schema->doc == NULL) {
+		gd_buf_printf(out, "%s:\nunable to compile schema: %s",
+		    gd_helm_chart_name(v), v->schema->error);
+	} else if (v->schema != NULL) {
+		c.schema = v->schema;
+		c.root = v->schema->doc;
+		c.err = err;
+		sres_init(&r);
+		if (!json_is_object(vals))
+			vals = empty = json_object();
+		rc = validate(&c, &r, c.root, vals, &root);
+		if (rc == 0 && r.nerr > 0) {
+			gd_buf_printf(out, "%s:\n", gd_helm_chart_name(v));
+			gd_buf_add(out, r.text.data, r.text.len);
+		}
+		gd_buf_dispose(&r.text);
+		json_decref(empty);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < v->ndeps; i++) {
+		sub = json_object_get(vals, gd_helm_chart_name(v->deps[i]));
+		if ((rc = schema_check_chart(out, v->deps[i], sub, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+helm_schema_check(
+    const struct gd_helm_chart *view, const json_t *vals, struct gd_err *err)
+{
+	struct gd_buf out;
+	int rc;
+
+	gd_buf_init(&out);
+	if ((rc = schema_check_chart(&out, view, vals, err)) == 0 &&
+	    out.len > 0) {
+		rc = gd_err_set(err, GD_EINVAL,
+		    "values don't meet the specifications of the schema(s) in "
+		    "the following chart(s):\n%s",
+		    out.data);
+	}
+	gd_buf_dispose(&out);
+	return rc;
+}
