@@ -72,6 +72,15 @@ int helm_chart_check_kube(
 /* .Files.Glob's match: gobwas/glob with '/' as the separator (chart.c). */
 bool helm_glob_match(const char *pattern, const char *name);
 
+/*
+ * sprig_text.c: whether glibc's regcomp could take memory without bound
+ * on re (it copies a repeated group's tree for every repetition): stacked
+ * quantifiers, counts over 100, more than four repeated groups, or over
+ * 1 KiB. Such expressions are refused (templates) or not enforced
+ * (schemas) rather than compiled.
+ */
+bool helm_re_costly(const char *re);
+
 /* schema.c: values.schema.json, kept as read (bad JSON fails at render) */
 struct helm_schema *helm_schema_new(const char *text, size_t len);
 void helm_schema_free(struct helm_schema *);

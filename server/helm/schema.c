@@ -393,6 +393,8 @@ schema_ere(struct gd_buf *out, const char *re, struct gd_err *err)
 	bool br = false, dash = false, caret = false;
 	char c;
 
+	if (helm_re_costly(re))
+		goto unsupported;
 	for (p = re; *p != '\0'; p++) {
 		if (*p == '[' && !br) {
 			br = true;

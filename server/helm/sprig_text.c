@@ -508,6 +508,48 @@ re2_only(const char *re)
 	return NULL;
 }
 
+bool
+helm_re_costly(const char *re)
+{
+	const char *p;
+	int groupq = 0;
+	size_t k;
+	long n;
+	bool br = false, prevq = false, prevgroup = false;
+
+	if (strlen(re) > 1024)
+		return true;
+	for (p = re; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			prevq = prevgroup = false;
+			continue;
+		}
+		if (br || *p == '[') {
+			br = *p != ']' && (br || *p == '[');
+			prevq = prevgroup = false;
+			continue;
+		}
+		if (strchr("*+?{", *p) != NULL) {
+			/* "a**", "a+{2}": a repetition of a repetition */
+			if (prevq && *p != '?')
+				return true;
+			if (prevgroup && ++groupq > 4)
+				return true;
+		}
+		if (*p == '{')
+			for (k = 1, n = 0; p[k] != '\0' && p[k] != '}'; k++) {
+				if (p[k] < '0' || p[k] > '9')
+					n = 0;
+				else if ((n = n * 10 + (p[k] - '0')) > 100)
+					return true;
+			}
+		prevq = strchr("*+?}", *p) != NULL;
+		prevgroup = *p == ')';
+	}
+	return false;
+}
+
 /* The ud of the must* forms: Go's error then lacks "regexp: Compile(...)" */
 static int must_mark;
 
@@ -525,6 +567,12 @@ re_compile(
 		    "RE2 syntax at `%.3s` is not supported by gitopsd "
 		    "(POSIX extended expressions only)",
 		    bad);
+		goto fail;
+	}
+	if (helm_re_costly(expr)) {
+		snprintf(msg, sizeof(msg),
+		    "expression too costly for gitopsd's regular expression "
+		    "engine (stacked or large repetitions)");
 		goto fail;
 	}
 	if ((e = regcomp(re, expr, REG_EXTENDED)) == 0)

@@ -345,6 +345,46 @@ test_helm_schema__ref_loops_are_refused(void **state)
 	    "#/definitions/nope: no such definition");
 }
 
+/*
+ * glibc's regcomp takes memory without bound on stacked repetitions: a
+ * chart's schema or template must not get to run one. The schema check is
+ * left out (the chart renders); a template's mustRegexMatch fails
+ * clearly (regexMatch is false, as Sprig drops the error).
+ */
+static void
+test_helm_schema__costly_patterns_never_compiled(void **state)
+{
+	const char *sch[] = { "Chart.yaml", chart_yaml, "values.schema.json",
+		"{\"properties\":{\"name\":{\"pattern\":"
+		"\"^(((((a+)+)+)+)+)+$\"}}}",
+		"templates/cm.yaml", cm_yaml, "values.yaml", "name: b\n",
+		NULL };
+	const char *tpl[] = { "Chart.yaml", chart_yaml, "templates/cm.yaml",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+		"data:\n  a: {{ mustRegexMatch \"a+++++++b\" \"ab\" | quote "
+		"}}\n",
+		NULL };
+	const char *ok[] = { "Chart.yaml", chart_yaml, "templates/cm.yaml",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+		"data:\n  a: {{ regexMatch \"^\\\\++$\" \"++\" | quote }}\n",
+		NULL };
+	struct gd_err err = { 0 };
+	char *dir;
+
+	(void)state;
+	dir = schema_chart(sch);
+	assert_int_equal(schema_render(dir, NULL, false, &err), 0);
+	schema_rm(dir);
+	dir = schema_chart(tpl);
+	assert_int_equal(schema_render(dir, NULL, false, &err), GD_EINVAL);
+	assert_non_null(strstr(err.msg, "too costly"));
+	schema_rm(dir);
+	/* an escaped "+" repeated is an ordinary expression */
+	dir = schema_chart(ok);
+	assert_int_equal(schema_render(dir, NULL, false, &err), 0);
+	schema_rm(dir);
+}
+
 int
 main(void)
 {
@@ -360,6 +400,8 @@ main(void)
 		cmocka_unit_test(
 		    test_helm_schema__skip_flag_and_broken_schemas),
 		cmocka_unit_test(test_helm_schema__ref_loops_are_refused),
+		cmocka_unit_test(
+		    test_helm_schema__costly_patterns_never_compiled),
 	};
 
 	gd_core_init_json();
