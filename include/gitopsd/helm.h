@@ -80,6 +80,19 @@ struct gd_helm_set {
 int gd_helm_values_build_sets(json_t **out, const char *const *files,
     size_t nfiles, const struct gd_helm_set *sets, size_t nsets,
     struct gd_err *);
+/*
+ * The same pieces for values read elsewhere (an Application's value files
+ * and helm.values/valuesObject): merge_yaml reads one values document as
+ * `-f` does (every number a float64, maps merge, later wins; a document
+ * that is not a map is an error naming name), merge_object does the same
+ * for values already parsed, and apply_sets applies --set kinds onto vals
+ * in Helm's order, so "list[1]=x" edits a list a value file gave.
+ */
+int gd_helm_values_merge_yaml(json_t *vals, const char *buf, size_t len,
+    const char *name, struct gd_err *);
+void gd_helm_values_merge_object(json_t *vals, const json_t *obj);
+int gd_helm_values_apply_sets(json_t *vals, const struct gd_helm_set *sets,
+    size_t nsets, struct gd_err *);
 
 struct gd_helm_opts {
 	const char *release_name; /* default "release-name" */

@@ -838,14 +838,60 @@ helm_values_set(json_t *vals, const char *arg, struct gd_err *err)
 }
 
 int
-gd_helm_values_build_sets(json_t **out, const char *const *files, size_t nfiles,
-    const struct gd_helm_set *sets, size_t nsets, struct gd_err *err)
+gd_helm_values_merge_yaml(json_t *vals, const char *buf, size_t len,
+    const char *name, struct gd_err *err)
+{
+	json_t *doc = NULL;
+	int rc;
+
+	if ((rc = helm_values_parse(&doc, buf, len, name, err)) < 0)
+		return rc;
+	if (json_is_object(doc)) {
+		helm_values_floats(doc);
+		helm_values_merge(vals, doc);
+	} else if (!json_is_null(doc))
+		rc = gd_err_set(err, GD_EINVAL,
+		    "failed to parse %s: not a map of values", name);
+	json_decref(doc);
+	return rc;
+}
+
+void
+gd_helm_values_merge_object(json_t *vals, const json_t *obj)
+{
+	json_t *copy = json_deep_copy(obj);
+
+	helm_values_floats(copy);
+	helm_values_merge(vals, copy);
+	json_decref(copy);
+}
+
+int
+gd_helm_values_apply_sets(json_t *vals, const struct gd_helm_set *sets,
+    size_t nsets, struct gd_err *err)
 {
 	static const enum gd_helm_set_kind order[] = { GD_HELM_SET_JSON,
 		GD_HELM_SET, GD_HELM_SET_STRING, GD_HELM_SET_FILE,
 		GD_HELM_SET_LITERAL };
-	json_t *vals = json_object(), *docs = NULL, *doc;
 	size_t i, k;
+	int rc;
+
+	/* Helm applies each kind of flag in turn, whatever their order */
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (i = 0; i < nsets; i++)
+			if (sets[i].kind == order[k] &&
+			    (rc = values_set_kind(
+				 vals, sets[i].kind, sets[i].arg, err)) < 0)
+				return rc;
+	return 0;
+}
+
+int
+gd_helm_values_build_sets(json_t **out, const char *const *files, size_t nfiles,
+    const struct gd_helm_set *sets, size_t nsets, struct gd_err *err)
+{
+	json_t *vals = json_object(), *docs = NULL, *doc;
+	size_t i;
 	int rc = 0;
 
 	*out = NULL;
@@ -854,10 +900,9 @@ gd_helm_values_build_sets(json_t **out, const char *const *files, size_t nfiles,
 			 &docs, NULL, files[i], &helm_yaml_limits, err)) < 0)
 			goto out;
 		doc = json_array_get(docs, 0);
-		if (json_is_object(doc)) {
-			helm_values_floats(doc);
-			helm_values_merge(vals, doc);
-		} else if (doc != NULL && !json_is_null(doc)) {
+		if (json_is_object(doc))
+			gd_helm_values_merge_object(vals, doc);
+		else if (doc != NULL && !json_is_null(doc)) {
 			rc = gd_err_set(err, GD_EINVAL,
 			    "failed to parse %s: not a map of values",
 			    files[i]);
@@ -866,13 +911,8 @@ gd_helm_values_build_sets(json_t **out, const char *const *files, size_t nfiles,
 		json_decref(docs);
 		docs = NULL;
 	}
-	/* Helm applies each kind of flag in turn, whatever their order */
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-		for (i = 0; i < nsets; i++)
-			if (sets[i].kind == order[k] &&
-			    (rc = values_set_kind(
-				 vals, sets[i].kind, sets[i].arg, err)) < 0)
-				goto out;
+	if ((rc = gd_helm_values_apply_sets(vals, sets, nsets, err)) < 0)
+		goto out;
 	*out = vals;
 	vals = NULL;
 out:

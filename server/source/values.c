@@ -8,7 +8,8 @@
  * with forceString), then fileParameters (--set-file). Helm applies all
  * the --set of a command before its --set-string and those before its
  * --set-file, whatever order they were written in; helm's own parser
- * (gd_helm_values_build_sets) does the same here.
+ * (gd_helm_values_apply_sets) does the same here, onto the values the
+ * files gave, so "list[1]=x" edits a list a value file set.
  *
  * The hard part is typing: Helm reads values files through JSON, so
  * every number in them is a float64, while --set gives int64 and
@@ -28,75 +29,6 @@ src_str(const json_t *o, const char *key, const char *def)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s != NULL ? s : def;
-}
-
-/* Every integer of v becomes a real, as Helm reads YAML values. */
-static void
-values_floats(json_t *v)
-{
-	const char *k;
-	json_t *e;
-	size_t i;
-
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
-			if (json_is_integer(e))
-				json_object_set_new(v, k,
-				    json_real((double)json_integer_value(e)));
-			else
-				values_floats(e);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
-			if (json_is_integer(e))
-				json_array_set_new(v, i,
-				    json_real((double)json_integer_value(e)));
-			else
-				values_floats(e);
-		}
-	}
-}
-
-/* Helm's mergeMaps for -f files: maps merge, anything else replaces. */
-static void
-values_merge(json_t *dst, const json_t *src)
-{
-	const char *k;
-	json_t *v, *d;
-
-	json_object_foreach((json_t *)src, k, v) {
-		d = json_object_get(dst, k);
-		if (json_is_object(v) && json_is_object(d))
-			values_merge(d, v);
-		else
-			json_object_set_new(dst, k, json_deep_copy(v));
-	}
-}
-
-/* Parses one values document (name in messages) and merges it in. */
-static int
-values_merge_yaml(json_t *vals, const char *name, const char *buf, size_t len,
-    struct gd_err *err)
-{
-	static const struct gd_ydoc_limits lim = { 0, 0, 0, true };
-	json_t *docs = NULL, *doc;
-	int rc;
-
-	if ((rc = gd_ydoc_load(&docs, NULL, buf, len, name, &lim, err)) < 0)
-		return rc;
-	doc = json_array_get(docs, 0);
-	if (json_array_size(docs) > 1)
-		rc = gd_err_set(err, GD_EINVAL,
-		    "%s: expected one YAML document, found %zu", name,
-		    json_array_size(docs));
-	else if (json_is_object(doc)) {
-		values_floats(doc);
-		values_merge(vals, doc);
-	} else if (doc != NULL && !json_is_null(doc))
-		rc = gd_err_set(err, GD_EINVAL,
-		    "failed to parse %s: not a map of values", name);
-	json_decref(docs);
-	return rc;
 }
 
 /* Reads candidate c of a value-file lookup; GD_ENOTFOUND when absent. */
@@ -202,8 +134,9 @@ values_files(
 			break;
 		}
 		if (found &&
-		    (rc = values_merge_yaml(vals, json_string_value(vf),
-			 b.data != NULL ? b.data : "", b.len, err)) < 0)
+		    (rc = gd_helm_values_merge_yaml(vals,
+			 b.data != NULL ? b.data : "", b.len,
+			 json_string_value(vf), err)) < 0)
 			break;
 	}
 	gd_buf_dispose(&b);
@@ -312,7 +245,7 @@ int
 src_values_build(json_t **out, struct src_job *j, struct gd_err *err)
 {
 	const json_t *helm = json_object_get(j->src, "helm"), *vo;
-	json_t *vals = json_object(), *copy, *set = NULL;
+	json_t *vals = json_object();
 	struct gd_helm_set *sets = NULL;
 	size_t nsets = 0;
 	const char *vs;
@@ -325,31 +258,23 @@ src_values_build(json_t **out, struct src_job *j, struct gd_err *err)
 	vs = src_str(helm, "values", NULL);
 	if (json_is_object(vo)) {
 		/* Argo CD writes it out as YAML, so helm reads floats */
-		copy = json_deep_copy(vo);
-		values_floats(copy);
-		values_merge(vals, copy);
-		json_decref(copy);
+		gd_helm_values_merge_object(vals, vo);
 	} else if (vs != NULL &&
-	    (rc = values_merge_yaml(vals, "helm.values", vs, strlen(vs), err)) <
-		0)
+	    (rc = gd_helm_values_merge_yaml(
+		 vals, vs, strlen(vs), "helm.values", err)) < 0)
 		goto out;
 	if ((rc = values_params(&sets, &nsets, helm, err)) < 0 ||
 	    (rc = values_file_params(&sets, &nsets, j, helm, err)) < 0)
 		goto out;
 	/* helm applies them in its own order: --set, -string, -literal */
-	if (nsets > 0) {
-		if ((rc = gd_helm_values_build_sets(
-			 &set, NULL, 0, sets, nsets, err)) < 0) {
-			gd_err_wrap(err, "helm.parameters");
-			goto out;
-		}
-		values_merge(vals, set);
+	if ((rc = gd_helm_values_apply_sets(vals, sets, nsets, err)) < 0) {
+		gd_err_wrap(err, "helm.parameters");
+		goto out;
 	}
 	*out = vals;
 	vals = NULL;
 out:
 	values_sets_free(sets, nsets);
-	json_decref(set);
 	json_decref(vals);
 	return rc;
 }

@@ -138,7 +138,8 @@ write_tree(struct fx *f)
 	    "  tag: {{ .Values.image.tag | quote }}\n"
 	    "  tagType: {{ kindOf .Values.image.tag | quote }}\n"
 	    "  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n"
-	    "  motd: {{ .Values.motd | default \"\" | quote }}\n");
+	    "  motd: {{ .Values.motd | default \"\" | quote }}\n"
+	    "  hosts: {{ .Values.hosts | default list | toJson | quote }}\n");
 	gitfix_write(f->remote, "charts/demo/crds/widgets.yaml",
 	    "apiVersion: apiextensions.k8s.io/v1\n"
 	    "kind: CustomResourceDefinition\n"
@@ -197,7 +198,7 @@ write_tree(struct fx *f)
 	put_app(f, "gone", "default", s);
 	free(s);
 	gitfix_write(f->remote, "apps/web/values-prod.yaml",
-	    "color: blue\nreplicas: 3\n");
+	    "color: blue\nreplicas: 3\nhosts: [a, b]\n");
 	gitfix_write(f->remote, "apps/web/motd.txt", "a, b\n");
 	xasprintf(&s,
 	    "  source:\n    repoURL: %s\n    path: charts/demo\n"
@@ -211,6 +212,7 @@ write_tree(struct fx *f)
 	    "      parameters:\n"
 	    "      - {name: image.tag, value: '123', forceString: true}\n"
 	    "      - {name: sub.greeting, value: 'hi, there'}\n"
+	    "      - {name: 'hosts[1]', value: c}\n"
 	    "      fileParameters: [{name: motd, path: motd.txt}]\n",
 	    repo);
 	put_app(f, "web", "team", s);
@@ -546,6 +548,8 @@ test_source__values_files_values_object_and_parameters(void **state)
 	assert_string_equal(cm_get(res, "web-sub", "greeting"), "hi, there");
 	/* a file parameter is the file's text, read from git */
 	assert_string_equal(cm_get(res, "web-cm", "motd"), "a, b\n");
+	/* a parameter edits the list a value file gave, as helm's --set does */
+	assert_string_equal(cm_get(res, "web-cm", "hosts"), "[\"a\",\"c\"]");
 	json_decref(res);
 }
 
