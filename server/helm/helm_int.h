@@ -187,9 +187,8 @@ struct gd_tmpl_obj *helm_caps_new(
 struct gd_tmpl_obj *helm_files_obj_new(const struct helm_files *);
 
 /*
- * semver.c: versions and Masterminds/semver v3 constraints for choosing
- * chart versions (pull*.c). XXX #5: sprig_more.c's semverCompare keeps
- * a copy of its own, to be folded into this one.
+ * semver.c: versions and Masterminds/semver v3 constraints, for choosing
+ * chart versions (pull*.c), Chart.yaml's kubeVersion and semverCompare.
  */
 struct helm_semver {
 	long long v[3];
@@ -202,6 +201,8 @@ bool helm_semver_parse(struct helm_semver *, const char *);
 /* Whether s names one version (x.y.z) rather than a range. */
 bool helm_semver_is_exact(const char *s);
 int helm_semver_cmp(const struct helm_semver *, const struct helm_semver *);
+/* Prerelease order (semver 2.0 §11) of two prereleases without "-". */
+int helm_semver_cmp_pre(const char *a, const char *b);
 /* "" is "*". GD_EINVAL "improper constraint: ..." when it does not parse. */
 int helm_semver_range_new(
     struct helm_semver_range **out, const char *, struct gd_err *);

@@ -179,8 +179,8 @@ semver_all_digits(const char *s, size_t n)
 }
 
 /* Prerelease order (semver 2.0 §11): no prerelease sorts highest. */
-static int
-semver_cmp_pre(const char *a, const char *b)
+int
+helm_semver_cmp_pre(const char *a, const char *b)
 {
 	size_t na, nb;
 	int r;
@@ -225,7 +225,7 @@ helm_semver_cmp(const struct helm_semver *a, const struct helm_semver *b)
 	for (i = 0; i < 3; i++)
 		if (a->v[i] != b->v[i])
 			return a->v[i] < b->v[i] ? -1 : 1;
-	return semver_cmp_pre(a->pre, b->pre);
+	return helm_semver_cmp_pre(a->pre, b->pre);
 }
 
 /* --- constraints ----------------------------------------------------------
@@ -286,7 +286,7 @@ con_not_equal(const struct helm_semver *v, const struct semver_con *c)
 		if (cv->v[1] != v->v[1])
 			return true;
 		if (c->patch_dirty)
-			return semver_cmp_pre(v->pre, cv->pre) != 0;
+			return helm_semver_cmp_pre(v->pre, cv->pre) != 0;
 		if (cv->v[2] != v->v[2])
 			return true;
 	}

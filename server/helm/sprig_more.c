@@ -238,226 +238,23 @@ FN(f_to_raw_json)
 
 /* --- semver (Masterminds v3) -------------------------------------------- */
 
-struct semver {
-	long long v[3];
-	int nparts; /* parts given; the rest are wildcards in constraints */
-	bool wild[3];
-	char pre[128];
-};
-
-static bool
-semver_parse(struct semver *s, const char *str, bool constraint)
-{
-	const char *p = str;
-	char *end;
-	int i;
-
-	memset(s, 0, sizeof(*s));
-	while (*p == ' ')
-		p++;
-	if (*p == 'v' || *p == 'V')
-		p++;
-	for (i = 0; i < 3; i++) {
-		if (constraint && (*p == 'x' || *p == 'X' || *p == '*')) {
-			s->wild[i] = true;
-			p++;
-		} else if (isdigit((unsigned char)*p)) {
-			s->v[i] = strtoll(p, &end, 10);
-			p = end;
-		} else if (i == 0)
-			return false;
-		else
-			break;
-		s->nparts++;
-		if (*p != '.')
-			break;
-		p++;
-	}
-	for (i = s->nparts; i < 3; i++)
-		s->wild[i] = constraint;
-	if (*p == '-') {
-		size_t k = strcspn(p + 1, "+ ");
-
-		if (k == 0 || k >= sizeof(s->pre))
-			return false;
-		memcpy(s->pre, p + 1, k);
-		s->pre[k] = '\0';
-		p += 1 + k;
-	}
-	if (*p == '+')
-		p += 1 + strcspn(p + 1, " ");
-	while (*p == ' ')
-		p++;
-	return *p == '\0';
-}
-
-/* Prerelease order: numeric parts numerically, others as strings. */
-static int
-semver_cmp_pre(const char *a, const char *b)
-{
-	char *pa, *pb, *sa, *sb, *ta = xstrdup(a), *tb = xstrdup(b);
-	int r = 0;
-
-	if (*a == '\0' || *b == '\0') {
-		r = (*a == '\0') - (*b == '\0');
-		goto out;
-	}
-	sa = ta;
-	sb = tb;
-	for (;;) {
-		pa = strsep(&sa, ".");
-		pb = strsep(&sb, ".");
-		if (pa == NULL || pb == NULL) {
-			r = (pa != NULL) - (pb != NULL);
-			break;
-		}
-		if (isdigit((unsigned char)*pa) &&
-		    isdigit((unsigned char)*pb)) {
-			long long x = strtoll(pa, NULL, 10);
-			long long y = strtoll(pb, NULL, 10);
-
-			r = (x > y) - (x < y);
-		} else
-			r = strcmp(pa, pb);
-		if (r != 0) {
-			r = r < 0 ? -1 : 1;
-			break;
-		}
-	}
-out:
-	free(ta);
-	free(tb);
-	return r;
-}
-
-static int
-semver_cmp(const struct semver *a, const struct semver *b)
-{
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (a->v[i] != b->v[i])
-			return a->v[i] < b->v[i] ? -1 : 1;
-	return semver_cmp_pre(a->pre, b->pre);
-}
-
-/* One constraint ("op version") against v. */
-static int
-semver_check_one(const struct semver *v, const char *c, bool *ok)
-{
-	struct semver cv, lo, hi;
-	char op[3] = "";
-	int k = 0, cmp;
-
-	while (*c == ' ')
-		c++;
-	while (k < 2 && strchr("<>=!~^", *c) != NULL)
-		op[k++] = *c++;
-	op[k] = '\0';
-	if (!semver_parse(&cv, c, true))
-		return -1;
-	/* a prerelease only matches a constraint with a prerelease */
-	if (v->pre[0] != '\0' && cv.pre[0] == '\0') {
-		*ok = false;
-		return 0;
-	}
-	lo = cv;
-	hi = cv;
-	memset(hi.pre, 0, sizeof(hi.pre));
-	if (strcmp(op, "~") == 0 || strcmp(op, "~>") == 0 ||
-	    strcmp(op, "^") == 0 ||
-	    ((op[0] == '\0' || strcmp(op, "=") == 0) &&
-		(cv.wild[0] || cv.wild[1] || cv.wild[2]))) {
-		/* ranges: [lo, hi) */
-		int i, bump;
-
-		for (i = 0; i < 3; i++)
-			if (lo.wild[i])
-				lo.v[i] = 0;
-		if (op[0] == '^')
-			bump = cv.v[0] > 0 || cv.nparts == 1 ? 0 :
-			    cv.v[1] > 0 || cv.nparts == 2    ? 1 :
-							       2;
-		else if (op[0] == '~')
-			bump = cv.nparts == 1 ? 0 : 1;
-		else
-			bump = cv.wild[0] ? -1 : cv.wild[1] ? 0 : 1;
-		if (bump < 0) {
-			*ok = true;
-			return 0;
-		}
-		memset(hi.v, 0, sizeof(hi.v));
-		for (i = 0; i < bump; i++)
-			hi.v[i] = cv.v[i];
-		hi.v[bump] = cv.v[bump] + 1;
-		if (lo.pre[0] == '\0' && v->pre[0] != '\0')
-			memcpy(lo.pre, "0", 2);
-		*ok = semver_cmp(v, &lo) >= 0 && semver_cmp(v, &hi) < 0;
-		return 0;
-	}
-	if (cv.wild[1] || cv.wild[2]) {
-		int i;
-
-		for (i = 0; i < 3; i++)
-			if (cv.wild[i])
-				cv.v[i] = 0;
-	}
-	cmp = semver_cmp(v, &cv);
-	if (op[0] == '\0' || strcmp(op, "=") == 0 || strcmp(op, "==") == 0)
-		*ok = cmp == 0;
-	else if (strcmp(op, "!=") == 0)
-		*ok = cmp != 0;
-	else if (strcmp(op, ">") == 0)
-		*ok = cmp > 0;
-	else if (strcmp(op, ">=") == 0 || strcmp(op, "=>") == 0)
-		*ok = cmp >= 0;
-	else if (strcmp(op, "<") == 0)
-		*ok = cmp < 0;
-	else if (strcmp(op, "<=") == 0 || strcmp(op, "=<") == 0)
-		*ok = cmp <= 0;
-	else
-		return -1;
-	return 0;
-}
-
+/* Masterminds' Constraints.Check, through the ranges of semver.c */
 static int
 semver_check(
     const char *constraint, const char *version, bool *ok, struct gd_err *err)
 {
-	struct semver v;
-	char *all = xstrdup(constraint), *save = all, *group, *g, *one;
-	bool gok;
-	int rc = 0;
+	struct helm_semver_range *r = NULL;
+	struct helm_semver v;
+	int rc;
 
 	*ok = false;
-	if (!semver_parse(&v, version, false)) {
-		free(all);
+	if (!helm_semver_parse(&v, version))
 		return gd_err_set(err, GD_EINVAL, "Invalid Semantic Version");
-	}
-	while (!*ok && (group = strsep(&save, "|")) != NULL) {
-		if (*group == '\0')
-			continue;
-		gok = true;
-		g = group;
-		while ((one = strsep(&g, ",")) != NULL) {
-			bool r = false;
-
-			while (*one == ' ')
-				one++;
-			if (*one == '\0')
-				continue;
-			if (semver_check_one(&v, one, &r) < 0) {
-				rc = gd_err_set(err, GD_EINVAL,
-				    "improper constraint: %s", constraint);
-				goto out;
-			}
-			gok = gok && r;
-		}
-		*ok = gok;
-	}
-out:
-	free(all);
-	return rc;
+	if ((rc = helm_semver_range_new(&r, constraint, err)) < 0)
+		return rc;
+	*ok = helm_semver_range_match(r, &v);
+	helm_semver_range_free(r);
+	return 0;
 }
 
 FN(f_semver_compare)
@@ -868,7 +665,7 @@ semver_obj_cmp(const struct semver_obj *a, const struct semver_obj *b)
 		return a->minor < b->minor ? -1 : 1;
 	if (a->patch != b->patch)
 		return a->patch < b->patch ? -1 : 1;
-	return semver_cmp_pre(a->pre, b->pre);
+	return helm_semver_cmp_pre(a->pre, b->pre);
 }
 
 static const struct gd_tmpl_objtype semver_obj_type;
