@@ -96,8 +96,28 @@ char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int xasprintf(char **, const char *, ...) GD_PRINTF(2, 3);
 int xvasprintf(char **, const char *, va_list) GD_PRINTF(2, 0);
-/* Makes jansson allocate with xmalloc; called once from main and tests. */
+/*
+ * Makes jansson allocate with xmalloc (through the arena below); called
+ * once from main and tests, before any thread starts.
+ */
 void gd_core_init_json(void);
+
+/*
+ * The json arena (core/jarena.c): between _open and _close (nestable), the
+ * small blocks jansson allocates on this thread come from shared chunks
+ * with a pointer bump. Objects built there are ordinary json_t: changed,
+ * kept and freed as any other, from any thread; a chunk is reused once all
+ * its blocks are freed. For building many short-lived or same-lived
+ * objects at once (a chart's rendered documents). Call nothing between
+ * _open and _close that hands jansson memory to free() (json_dumps).
+ */
+void gd_jarena_init(void);
+void gd_jarena_open(void);
+void gd_jarena_close(void);
+bool gd_jarena_set_enabled(bool); /* returns the previous setting */
+void *gd_jarena_malloc(size_t);
+void gd_jarena_free(void *);
+void gd_jarena_stats(size_t *, size_t *); /* chunks in use, idle */
 
 /* --- growable buffer ------------------------------------------------------ */
 

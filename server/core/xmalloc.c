@@ -104,14 +104,9 @@ xasprintf(char **ret, const char *fmt, ...)
 	return n;
 }
 
-static void *
-xmalloc_json(size_t size)
-{
-	return xmalloc(size);
-}
-
 void
 gd_core_init_json(void)
 {
-	json_set_alloc_funcs(xmalloc_json, free);
+	gd_jarena_init();
+	json_set_alloc_funcs(gd_jarena_malloc, gd_jarena_free);
 }

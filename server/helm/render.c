@@ -1055,10 +1055,15 @@ render_split_cb(void *arg, const char *s, size_t n)
 	struct doc *d;
 	json_t *obj = NULL, *hook;
 	char *p;
+	int rc;
 
 	if (x->rc < 0)
 		return;
-	if (gd_ydoc_load_one(&obj, s, n, "y", &e) < 0) {
+	/* the documents are kept or dropped together: see gd_jarena_open */
+	gd_jarena_open();
+	rc = gd_ydoc_load_one(&obj, s, n, "y", &e);
+	gd_jarena_close();
+	if (rc < 0) {
 		render_yaml_error(&e);
 		x->rc = gd_err_set(x->err, GD_EINVAL,
 		    "YAML parse error on %s: error converting YAML to JSON: %s",

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,79 @@ test_core__json_uses_xmalloc(void **state)
 	assert_int_equal(log_level_parse("chatty"), -1);
 }
 
+static void *
+arena_free_all(void *arg)
+{
+	json_decref(arg);
+	return NULL;
+}
+
+/*
+ * What the renderer relies on: objects built in the arena behave as any
+ * json_t (changed, grown, freed on another thread), a large block still
+ * comes from malloc, and every chunk is back in the pool once the last
+ * object is gone, with nothing kept open across sessions.
+ */
+static void
+test_core__json_arena_chunks_come_back(void **state)
+{
+	char big[4096];
+	json_t *docs, *o;
+	pthread_t t;
+	size_t used, idle, used0, idle0, i;
+	bool was;
+
+	(void)state;
+	was = gd_jarena_set_enabled(true);
+	gd_jarena_stats(&used0, &idle0);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	docs = json_array();
+	gd_jarena_open();
+	for (i = 0; i < 2000; i++) {
+		gd_jarena_open(); /* nests */
+		o = json_pack("{s:i,s:s,s:{s:[s,s]}}", "i", (int)i, "name",
+		    "web", "labels", "app", "a", "b");
+		gd_jarena_close();
+		assert_non_null(o);
+		json_array_append_new(docs, o);
+	}
+	json_object_set_new(json_array_get(docs, 7), "big", json_string(big));
+	gd_jarena_close();
+	gd_jarena_stats(&used, &idle);
+	assert_true(used > used0 + 10); /* 2000 objects: many chunks */
+	/* changed after the arena closed: grows from malloc */
+	o = json_array_get(docs, 3);
+	for (i = 0; i < 100; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "k%zu", i);
+		json_object_set_new(o, k, json_integer((json_int_t)i));
+	}
+	assert_int_equal(json_integer_value(json_object_get(o, "k99")), 99);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(docs, 7), "big")),
+	    big);
+	assert_int_equal(json_integer_value(
+			     json_object_get(json_array_get(docs, 1999), "i")),
+	    1999);
+	/* the last reference dropped on another thread */
+	assert_int_equal(pthread_create(&t, NULL, arena_free_all, docs), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	gd_jarena_stats(&used, &idle);
+	assert_int_equal(used, used0);
+	assert_true(idle > idle0);
+	/* reused, not grown: the same work takes no new chunk */
+	gd_jarena_open();
+	o = json_pack("{s:s}", "a", "b");
+	gd_jarena_close();
+	json_decref(o);
+	gd_jarena_stats(&used, &i);
+	assert_int_equal(used, used0);
+	assert_int_equal(i, idle);
+	gd_jarena_set_enabled(was);
+}
+
 int
 main(void)
 {
@@ -299,6 +373,7 @@ main(void)
 		    test_core__mkdirs, path_setup, path_teardown),
 		cmocka_unit_test(test_core__embed_find),
 		cmocka_unit_test(test_core__json_uses_xmalloc),
+		cmocka_unit_test(test_core__json_arena_chunks_come_back),
 	};
 
 	gd_core_init_json();
