@@ -131,7 +131,20 @@ struct gd_tmpl_func {
 	gd_tmpl_fn fn;
 	const char *sig;
 	void *ud;
+	unsigned flags; /* GD_TMPL_FN_* */
 };
+
+/*
+ * What a caller that reuses a template's output for the same dot must
+ * know of a function (see gd_tmpl_call_varies). VARIES: two calls with
+ * the same arguments may differ or have effects (random, the clock, a
+ * map changed in place). PASSDOT: its last argument becomes the dot of a
+ * template it runs (include), which is watched in turn, so passing a
+ * watched object there is no use of it. Every function that varies must
+ * say so, or a cached output would repeat it.
+ */
+#define GD_TMPL_FN_VARIES  0x1u
+#define GD_TMPL_FN_PASSDOT 0x2u
 
 /* The data the function was registered with. */
 void *gd_tmpl_call_ud(const struct gd_tmpl_call *);
@@ -161,6 +174,15 @@ json_t *gd_tmpl_call_to_json(struct gd_tmpl_call *, const struct gd_tval *);
  * the limit: GD_ETOOBIG once it is spent.
  */
 int gd_tmpl_call_charge(struct gd_tmpl_call *, size_t n, struct gd_err *);
+/*
+ * A count that grows whenever the running execution did something whose
+ * result might differ if done again with the same dot: called a VARIES
+ * function, or used a watched object (gd_tmpl_execute_watch) other than
+ * through its fields, or read its watched key. A function that runs a
+ * template (include) and finds the count unchanged afterwards may reuse
+ * that output for the same template and dot.
+ */
+size_t gd_tmpl_call_varies(const struct gd_tmpl_call *);
 
 /* --- sets ---------------------------------------------------------------- */
 
@@ -220,6 +242,22 @@ int gd_tmpl_execute_ud(struct gd_buf *out, struct gd_tmpl_set *,
 int gd_tmpl_execute_lim(struct gd_buf *out, const struct gd_tmpl_set *,
     const char *name, const struct gd_tval *data, void *ud,
     const struct gd_tmpl_limits *, struct gd_err *);
+/*
+ * Objects of data whose key changes between runs that share them (Helm's
+ * top objects, whose .Template is each file's): reading that key or
+ * using the object whole (printed, ranged, passed to a function that is
+ * not PASSDOT) counts in gd_tmpl_call_varies.
+ */
+struct gd_tmpl_watch {
+	const json_t *const *objs;
+	size_t nobjs;
+	const char *key;
+};
+/* gd_tmpl_execute_lim with watch (may be NULL). */
+int gd_tmpl_execute_watch(struct gd_buf *out, const struct gd_tmpl_set *,
+    const char *name, const struct gd_tval *data, void *ud,
+    const struct gd_tmpl_limits *, const struct gd_tmpl_watch *,
+    struct gd_err *);
 /* Replaces the limits (zero fields take the defaults). */
 void gd_tmpl_set_limits(struct gd_tmpl_set *, const struct gd_tmpl_limits *);
 

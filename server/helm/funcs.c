@@ -47,16 +47,90 @@ funcs_strip_no_value(struct gd_buf *b)
 	}
 }
 
+/*
+ * include's memo. Charts include the same few helpers (name, fullname,
+ * labels) with the same dot from every file, and that was a third of a
+ * render. An output is kept only when its run did nothing that could
+ * make a second run differ: no function flagged VARIES (random, clock),
+ * no use of a top object other than through its fields, no read of
+ * .Template (the one field that changes from file to file; the render
+ * watches the tops, see render_engine). Nothing else a template can
+ * reach changes during a render unless the chart changes maps in place
+ * (set, unset, merge, tpl), and then the memo is off. The memo holds a
+ * reference to each dot, so no other value can take its address.
+ */
+struct helm_memo {
+	char *name;
+	struct gd_tval dot;
+	json_t *out;
+};
+
+#define HELM_MEMO_MAX 256
+
+static struct helm_memo *
+funcs_memo_find(
+    struct helm_render *r, const char *name, const struct gd_tval *dot)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmemo; i++)
+		if (r->memo[i].dot.j == dot->j && r->memo[i].dot.o == dot->o &&
+		    strcmp(r->memo[i].name, name) == 0)
+			return &r->memo[i];
+	return NULL;
+}
+
+static void
+funcs_memo_add(struct helm_render *r, const char *name,
+    const struct gd_tval *dot, json_t *out)
+{
+	struct helm_memo *m;
+
+	if (r->nmemo == HELM_MEMO_MAX)
+		return;
+	if (r->memo == NULL)
+		r->memo = xcalloc(HELM_MEMO_MAX, sizeof(*r->memo));
+	m = &r->memo[r->nmemo++];
+	m->name = xstrdup(name);
+	m->dot = gd_tval_copy(dot);
+	m->out = json_incref(out);
+}
+
+void
+helm_memo_clear(struct helm_render *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmemo; i++) {
+		free(r->memo[i].name);
+		gd_tval_dispose(&r->memo[i].dot);
+		json_decref(r->memo[i].out);
+	}
+	free(r->memo);
+	r->memo = NULL;
+	r->nmemo = 0;
+}
+
 FN(f_include)
 {
 	struct helm_render *r = funcs_render(c);
 	const char *name = json_string_value(a[0].j);
-	json_t *cnt = json_object_get(r->included, name);
+	json_t *cnt;
+	struct helm_memo *m;
 	json_int_t k;
 	struct gd_buf b;
+	size_t varies = 0;
 	int rc;
 
 	(void)n;
+	if (r->memo_on) {
+		if ((m = funcs_memo_find(r, name, &a[1])) != NULL) {
+			*out = gd_tval_json(json_incref(m->out));
+			return 0;
+		}
+		varies = gd_tmpl_call_varies(c);
+	}
+	cnt = json_object_get(r->included, name);
 	if (cnt == NULL) {
 		cnt = json_integer(0);
 		json_object_set_new(r->included, name, cnt);
@@ -72,8 +146,11 @@ FN(f_include)
 	gd_buf_add(&b, "", 0);
 	rc = gd_tmpl_call_template(&b, c, name, &a[1], err);
 	json_integer_set(cnt, k);
-	if (rc == 0)
+	if (rc == 0) {
 		*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
+		if (r->memo_on && gd_tmpl_call_varies(c) == varies)
+			funcs_memo_add(r, name, &a[1], out->j);
+	}
 	gd_buf_dispose(&b);
 	return rc;
 }
@@ -739,26 +816,26 @@ FN(f_uuidv4)
 }
 
 const struct gd_tmpl_func helm_funcs[] = {
-	{ "fail", f_fail, "s", NULL },
-	{ "fromJson", f_from_json, "s", NULL },
-	{ "fromJsonArray", f_from_json_array, "s", NULL },
-	{ "fromToml", f_from_toml, "s", NULL },
-	{ "fromYaml", f_from_yaml, "s", NULL },
-	{ "fromYamlArray", f_from_yaml_array, "s", NULL },
-	{ "getHostByName", f_get_host_by_name, "s", NULL },
-	{ "include", f_include, "sv", NULL },
-	{ "lookup", f_lookup, "ssss", NULL },
-	{ "mustToToml", f_must_to_toml, "v", NULL },
-	{ "mustToYaml", f_to_yaml, "v", NULL },
-	{ "randAlpha", f_rand_alpha, "i", NULL },
-	{ "randAlphaNum", f_rand_alnum, "i", NULL },
-	{ "randAscii", f_rand_ascii, "i", NULL },
-	{ "randNumeric", f_rand_numeric, "i", NULL },
-	{ "required", f_required, "sv", NULL },
-	{ "toToml", f_to_toml, "v", NULL },
-	{ "toYaml", f_to_yaml, "v", NULL },
-	{ "toYamlPretty", f_to_yaml_pretty, "v", NULL },
-	{ "tpl", f_tpl, "sv", NULL },
-	{ "uuidv4", f_uuidv4, "", NULL },
-	{ NULL, NULL, NULL, NULL },
+	{ "fail", f_fail, "s", NULL, 0 },
+	{ "fromJson", f_from_json, "s", NULL, 0 },
+	{ "fromJsonArray", f_from_json_array, "s", NULL, 0 },
+	{ "fromToml", f_from_toml, "s", NULL, 0 },
+	{ "fromYaml", f_from_yaml, "s", NULL, 0 },
+	{ "fromYamlArray", f_from_yaml_array, "s", NULL, 0 },
+	{ "getHostByName", f_get_host_by_name, "s", NULL, 0 },
+	{ "include", f_include, "sv", NULL, GD_TMPL_FN_PASSDOT },
+	{ "lookup", f_lookup, "ssss", NULL, 0 },
+	{ "mustToToml", f_must_to_toml, "v", NULL, 0 },
+	{ "mustToYaml", f_to_yaml, "v", NULL, 0 },
+	{ "randAlpha", f_rand_alpha, "i", NULL, GD_TMPL_FN_VARIES },
+	{ "randAlphaNum", f_rand_alnum, "i", NULL, GD_TMPL_FN_VARIES },
+	{ "randAscii", f_rand_ascii, "i", NULL, GD_TMPL_FN_VARIES },
+	{ "randNumeric", f_rand_numeric, "i", NULL, GD_TMPL_FN_VARIES },
+	{ "required", f_required, "sv", NULL, 0 },
+	{ "toToml", f_to_toml, "v", NULL, 0 },
+	{ "toYaml", f_to_yaml, "v", NULL, 0 },
+	{ "toYamlPretty", f_to_yaml_pretty, "v", NULL, 0 },
+	{ "tpl", f_tpl, "sv", NULL, GD_TMPL_FN_VARIES },
+	{ "uuidv4", f_uuidv4, "", NULL, GD_TMPL_FN_VARIES },
+	{ NULL, NULL, NULL, NULL, 0 },
 };

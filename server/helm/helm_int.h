@@ -151,7 +151,18 @@ struct helm_render {
 	json_t *included; /* name -> nesting count */
 	uint64_t rng; /* xorshift state for the rand* functions */
 	int64_t now; /* now's Unix time (tests); 0: the system clock */
+	/*
+	 * include's outputs by template name and dot, reused within the
+	 * render while running it again could not differ (see f_include).
+	 * Off when the chart changes maps in place.
+	 */
+	bool memo_on;
+	struct helm_memo *memo;
+	size_t nmemo;
 };
+
+/* Drops the render's include outputs (funcs.c). */
+void helm_memo_clear(struct helm_render *);
 
 /*
  * tzif.c: the UTC offset and abbreviation in force at sec in the named

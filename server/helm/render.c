@@ -830,6 +830,8 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 {
 	static const struct gd_tmpl_limits defaults;
 	struct rendered *out = xcalloc(r->njobs + 1, sizeof(*out));
+	struct gd_tmpl_watch watch = { NULL, 0, "Template" };
+	const json_t **watched;
 	struct gd_buf b;
 	struct gd_tval top;
 	json_t *t;
@@ -839,8 +841,21 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	int rc = 0;
 
 	qsort(r->jobs, r->njobs, sizeof(*r->jobs), render_job_cmp);
+	/*
+	 * .Template differs from file to file on the same top object: the
+	 * tops, and the .Subcharts maps that hold them, are watched so that
+	 * include reuses no output that saw it (see f_include).
+	 */
+	watched = xcalloc(2 * json_array_size(r->tops) + 1, sizeof(*watched));
+	for (i = 0; i < json_array_size(r->tops); i++) {
+		t = json_array_get(r->tops, i);
+		watched[watch.nobjs++] = t;
+		watched[watch.nobjs++] = json_object_get(t, "Subcharts");
+	}
+	watch.objs = watched;
 	if (cs == NULL && (rc = render_set(r, root, &cs, err)) < 0)
 		goto out;
+	r->hr.memo_on = !cs->mutates;
 	gd_buf_init(&b);
 	/* one allocation where doubling from empty would take seven */
 	gd_buf_reserve(&b, RENDER_FILE_HINT);
@@ -857,8 +872,9 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 		gd_buf_reset(&b);
 		gd_buf_add(&b, "", 0);
 		top = gd_tval_json(json_incref(r->jobs[i].top));
-		rc = gd_tmpl_execute_lim(&b, cs->set, r->jobs[i].name, &top,
-		    &r->hr, r->opts->limits ? r->opts->limits : &defaults, err);
+		rc = gd_tmpl_execute_watch(&b, cs->set, r->jobs[i].name, &top,
+		    &r->hr, r->opts->limits ? r->opts->limits : &defaults,
+		    &watch, err);
 		gd_tval_dispose(&top);
 		if (rc < 0) {
 			render_exec_error(err);
@@ -876,6 +892,9 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	}
 	gd_buf_dispose(&b);
 out:
+	helm_memo_clear(&r->hr);
+	r->hr.memo_on = false;
+	free(watched);
 	cached_set_unref(cs);
 	if (rc < 0) {
 		for (i = 0; i < n; i++) {

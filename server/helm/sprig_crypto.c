@@ -467,13 +467,13 @@ FN(f_shuffle)
 }
 
 const struct gd_tmpl_func helm_sprig_crypto[] = {
-	{ "b32dec", f_b32dec, "s", NULL },
-	{ "b32enc", f_b32enc, "s", NULL },
-	{ "bcrypt", f_bcrypt, "s", NULL },
-	{ "derivePassword", f_derive_password, "issss", NULL },
-	{ "htpasswd", f_htpasswd, "ss", NULL },
-	{ "randBytes", f_rand_bytes, "i", NULL },
-	{ "randInt", f_rand_int, "ii", NULL },
-	{ "shuffle", f_shuffle, "s", NULL },
-	{ NULL, NULL, NULL, NULL },
+	{ "b32dec", f_b32dec, "s", NULL, 0 },
+	{ "b32enc", f_b32enc, "s", NULL, 0 },
+	{ "bcrypt", f_bcrypt, "s", NULL, GD_TMPL_FN_VARIES },
+	{ "derivePassword", f_derive_password, "issss", NULL, 0 },
+	{ "htpasswd", f_htpasswd, "ss", NULL, GD_TMPL_FN_VARIES },
+	{ "randBytes", f_rand_bytes, "i", NULL, GD_TMPL_FN_VARIES },
+	{ "randInt", f_rand_int, "ii", NULL, GD_TMPL_FN_VARIES },
+	{ "shuffle", f_shuffle, "s", NULL, GD_TMPL_FN_VARIES },
+	{ NULL, NULL, NULL, NULL, 0 },
 };

@@ -427,7 +427,7 @@ out:
 }
 
 const struct gd_tmpl_func helm_sprig_url[] = {
-	{ "urlJoin", f_url_join, "m", NULL },
-	{ "urlParse", f_url_parse, "s", NULL },
-	{ NULL, NULL, NULL, NULL },
+	{ "urlJoin", f_url_join, "m", NULL, 0 },
+	{ "urlParse", f_url_parse, "s", NULL, 0 },
+	{ NULL, NULL, NULL, NULL, 0 },
 };

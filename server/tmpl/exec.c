@@ -34,6 +34,8 @@ struct exec_budget {
 	size_t output;
 	struct gd_tmpl_obj **keep; /* objects behind markers functions made */
 	size_t nkeep;
+	const struct gd_tmpl_watch *watch; /* NULL: nothing watched */
+	size_t varies; /* see gd_tmpl_call_varies */
 };
 
 struct exec_var {
@@ -62,6 +64,38 @@ struct gd_tmpl_call {
 	struct exec_state *st;
 	const struct gd_tmpl_func *fn;
 };
+
+/* Whether v is one of the watched objects (gd_tmpl_execute_watch). */
+static bool
+exec_watched(const struct exec_state *st, const json_t *v)
+{
+	const struct gd_tmpl_watch *w = st->budget->watch;
+	size_t i;
+
+	if (w == NULL || v == NULL)
+		return false;
+	for (i = 0; i < w->nobjs; i++)
+		if (w->objs[i] == v)
+			return true;
+	return false;
+}
+
+/* v used whole (printed, ranged, passed): counts if it is watched. */
+static void
+exec_watch_use(const struct exec_state *st, const struct gd_tval *v)
+{
+	if (exec_watched(st, v->j))
+		st->budget->varies++;
+}
+
+/* recv.name read: counts if recv is watched and name is its key. */
+static void
+exec_watch_field(
+    const struct exec_state *st, const json_t *recv, const char *name)
+{
+	if (exec_watched(st, recv) && strcmp(name, st->budget->watch->key) == 0)
+		st->budget->varies++;
+}
 
 /* --- values ------------------------------------------------------------- */
 
@@ -538,6 +572,7 @@ obj_out:
 	if (has_args)
 		return exec_errorf(
 		    st, "%s is not a method but has arguments", name);
+	exec_watch_field(st, recv->j, name);
 	e = json_object_get(recv->j, name);
 	if (e != NULL) {
 		*out = gd_tval_elem(e);
@@ -578,6 +613,7 @@ eval_field_chain(struct exec_state *st, const struct gd_tval *dot,
 		if (cur.o == NULL && json_is_object(cur.j) &&
 		    (e = json_object_get(cur.j, idents[i])) != NULL &&
 		    gd_tmpl_obj_of(e) == NULL) {
+			exec_watch_field(st, cur.j, idents[i]);
 			st->node = node;
 			cur.j = e;
 			cur.iface = true;
@@ -890,6 +926,11 @@ eval_call(struct exec_state *st, const struct gd_tval *dot,
 			goto out;
 		n++;
 	}
+	if (fn->flags & GD_TMPL_FN_VARIES)
+		st->budget->varies++;
+	if (st->budget->watch != NULL && !(fn->flags & GD_TMPL_FN_PASSDOT))
+		for (i = 0; i < n; i++)
+			exec_watch_use(st, &argv[i]);
 	ferr.code = 0;
 	ferr.msg[0] = '\0';
 	memset(out, 0, sizeof(*out));
@@ -1091,6 +1132,7 @@ walk_range(
 	st->node = r;
 	if ((rc = eval_pipeline(st, dot, r->pipe, &v)) < 0)
 		goto out;
+	exec_watch_use(st, &v);
 	if (v.o != NULL && v.o->type->json != NULL) {
 		json_t *j = v.o->type->json(v.o);
 
@@ -1205,8 +1247,10 @@ walk(
 	case NODE_ACTION:
 		if ((rc = eval_pipeline(st, dot, n->pipe, &v)) < 0)
 			return rc;
-		if (n->pipe->decl.n == 0)
+		if (n->pipe->decl.n == 0) {
+			exec_watch_use(st, &v);
 			rc = walk_print(st, n, &v);
+		}
 		gd_tval_dispose(&v);
 		return rc;
 	case NODE_BREAK:
@@ -1287,7 +1331,16 @@ gd_tmpl_execute_lim(struct gd_buf *out, const struct gd_tmpl_set *set,
     const char *name, const struct gd_tval *data, void *ud,
     const struct gd_tmpl_limits *lim, struct gd_err *err)
 {
-	struct exec_budget budget = { 0 };
+	return gd_tmpl_execute_watch(out, set, name, data, ud, lim, NULL, err);
+}
+
+int
+gd_tmpl_execute_watch(struct gd_buf *out, const struct gd_tmpl_set *set,
+    const char *name, const struct gd_tval *data, void *ud,
+    const struct gd_tmpl_limits *lim, const struct gd_tmpl_watch *watch,
+    struct gd_err *err)
+{
+	struct exec_budget budget = { .watch = watch };
 	struct exec_state top = {
 		.set = set, .budget = &budget, .err = err, .ud = ud
 	};
@@ -1383,6 +1436,13 @@ gd_tmpl_call_tpl(struct gd_buf *out, struct gd_tmpl_call *c, const char *name,
 out:
 	gd_tmpl_set_free(clone);
 	return rc;
+}
+
+size_t
+gd_tmpl_call_varies(const struct gd_tmpl_call *c)
+{
+	GD_CHECK_OBJ(c, CALL_MAGIC);
+	return c->st->budget->varies;
 }
 
 int

@@ -1157,6 +1157,78 @@ test_helm__required_and_fail_read_as_helm_prints_them(void **state)
 	rm_chart(dir, files);
 }
 
+/*
+ * include's outputs are reused within a render (funcs.c, the memo): never
+ * where a second run would print something else. The fixture charts read
+ * .Template every way a template can (field, $, index, range, with, a
+ * variable, a nested or computed include, .Subcharts, a dict built from
+ * it), in files on both sides of a subchart's, and one changes its values
+ * with set between two includes; the goldens are helm-oracle's output.
+ */
+static void
+test_helm__reused_includes_print_what_helm_prints(void **state)
+{
+	static const char *const charts[] = { "memo", "memo-set" };
+	const char *src = getenv("GD_SRCDIR");
+	struct gd_helm_chart *ch = NULL;
+	struct gd_helm_opts o = { .seed = 42 };
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	struct gd_buf want;
+	char *dir = NULL, *path = NULL;
+	size_t i, round;
+
+	(void)state;
+	for (i = 0; i < sizeof(charts) / sizeof(charts[0]); i++) {
+		xasprintf(&dir, "%s/tests/fixtures/helm/%s",
+		    src != NULL ? src : ".", charts[i]);
+		xasprintf(&path, "%s.golden", dir);
+		gd_buf_init(&want);
+		assert_int_equal(gd_buf_read_file(&want, path, 0, &err), 0);
+		if (gd_helm_chart_load(&ch, dir, &err) != 0)
+			fail_msg("%s: %s", charts[i], err.msg);
+		/* the second render runs on the cached set and values */
+		for (round = 0; round < 2; round++) {
+			if (gd_helm_render(&res, ch, NULL, &o, &err) != 0)
+				fail_msg("%s: %s", charts[i], err.msg);
+			assert_string_equal(res.text, want.data);
+			gd_helm_result_dispose(&res);
+		}
+		gd_helm_chart_free(ch);
+		ch = NULL;
+		gd_buf_dispose(&want);
+		free(dir);
+		free(path);
+	}
+}
+
+/* A helper that draws random text gives new text at each include. */
+static void
+test_helm__random_includes_are_not_reused(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: rnd\nversion: 1.0.0\n",
+		"templates/_helpers.tpl",
+		"{{- define \"r\" }}{{ randAlphaNum 12 }}{{ end }}",
+		"templates/cm.yaml",
+		"a: {{ include \"r\" . }}\nb: {{ include \"r\" . }}\n", NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	json_t *o;
+
+	(void)state;
+	if (render_dir(&res, dir, &err) != 0)
+		fail_msg("%s", err.msg);
+	o = json_array_get(res.objects, 0);
+	assert_int_equal(
+	    strlen(json_string_value(json_object_get(o, "a"))), 12);
+	assert_string_not_equal(json_string_value(json_object_get(o, "a")),
+	    json_string_value(json_object_get(o, "b")));
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+}
+
 static void
 test_helm__objects_are_parsed_and_hooks_follow(void **state)
 {
@@ -1275,6 +1347,9 @@ main(void)
 		    test_helm__recursive_include_stops_with_an_error),
 		cmocka_unit_test(
 		    test_helm__required_and_fail_read_as_helm_prints_them),
+		cmocka_unit_test(
+		    test_helm__reused_includes_print_what_helm_prints),
+		cmocka_unit_test(test_helm__random_includes_are_not_reused),
 		cmocka_unit_test(
 		    test_helm__objects_are_parsed_and_hooks_follow),
 		cmocka_unit_test(

@@ -344,11 +344,11 @@ fn_fail(struct gd_tval *out, struct gd_tmpl_call *c, struct gd_tval *a,
 }
 
 static const struct gd_tmpl_func test_funcs[] = {
-	{ "include", fn_include, "sv", NULL },
-	{ "tpl", fn_tpl, "sv", NULL },
-	{ "upper", fn_upper, "s", NULL },
-	{ "fail", fn_fail, "s", NULL },
-	{ NULL, NULL, NULL, NULL },
+	{ "include", fn_include, "sv", NULL, GD_TMPL_FN_PASSDOT },
+	{ "tpl", fn_tpl, "sv", NULL, GD_TMPL_FN_VARIES },
+	{ "upper", fn_upper, "s", NULL, 0 },
+	{ "fail", fn_fail, "s", NULL, 0 },
+	{ NULL, NULL, NULL, NULL, 0 },
 };
 
 static void
