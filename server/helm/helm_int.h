@@ -91,6 +91,11 @@ void helm_schema_free(struct helm_schema *);
  */
 int helm_schema_check(
     const struct gd_helm_chart *view, const json_t *vals, struct gd_err *);
+/*
+ * schema_format.c: whether v passes "format" f as gojsonschema checks it
+ * (a name it does not know passes; a number fails any it knows).
+ */
+bool helm_schema_format_ok(const char *f, const json_t *v);
 
 /* values.c */
 /* Every integer in v (recursively) becomes a real: YAML numbers in Helm. */

@@ -12,7 +12,17 @@
  * branch that got furthest (its "score"), "$ref" hiding its siblings,
  * and patterns, which are Go's RE2: they run through POSIX regcomp after
  * \d, \w and \s are rewritten; syntax ERE lacks fails the render, naming
- * the pattern.
+ * the pattern. "format" has gojsonschema's checkers (schema_format.c).
+ *
+ * The draft is read from "$schema" as gojsonschema does: draft-04 has no
+ * const, contains or propertyNames, draft-06 no if/then/else; without a
+ * known "$schema" every keyword applies.
+ *
+ * Still left: gojsonschema refuses to compile a schema whose keywords
+ * have the wrong shape ("format": 1, "items": 3, ...); here such a
+ * keyword is ignored. Go iterates maps at random, so where helm's order
+ * of messages for several keys of one object varies, ours follows the
+ * document. "$ref" reaches only into the same file.
  */
 #include <math.h>
 #include <regex.h>
@@ -24,6 +34,9 @@
 
 /* How deep "$ref"s and nesting may go before the schema is refused. */
 #define SCHEMA_MAX_DEPTH 128
+
+/* gojsonschema's "hybrid" draft: no "$schema", every keyword applies */
+#define SCHEMA_HYBRID 1000
 
 /* A pattern of the schema, compiled once when the chart loads. */
 struct schema_rx {
@@ -59,6 +72,7 @@ struct sctx {
 	const json_t *root; /* for "$ref" */
 	struct gd_err *err; /* a schema we cannot apply */
 	int depth;
+	int draft; /* 4, 6, 7 or SCHEMA_HYBRID */
 };
 
 static int schema_ere(struct gd_buf *, const char *re, struct gd_err *);
@@ -209,6 +223,8 @@ sres_add(struct sres *r, const struct spath *ctx, const char *fmt, ...)
 	va_end(ap);
 	gd_buf_addc(&r->text, '\n');
 	r->nerr++;
+	/* gojsonschema: a net -1 once the check's own +1 is counted */
+	r->score -= 2;
 }
 
 /* --- types ---------------------------------------------------------------
@@ -498,7 +514,72 @@ schema_sub(struct sctx *c, struct sres *r, const json_t *sch,
 	return validate(c, r, sch, node, &sub);
 }
 
-/* anyOf, oneOf, allOf, not */
+/*
+ * "dependencies": a key present asks for other keys (array form), or for
+ * the whole object to pass a schema, whose findings count as the
+ * object's own.
+ */
+static int
+schema_depends(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *deps = json_object_get(sch, "dependencies"), *d, *e;
+	const char *k;
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if (!json_is_object(deps) || !json_is_object(node))
+		return 0;
+	json_object_foreach((json_t *)(uintptr_t)node, k, v) {
+		if ((d = json_object_get(deps, k)) == NULL)
+			continue;
+		if (!json_is_array(d)) {
+			if ((rc = validate(c, r, d, node, ctx)) < 0)
+				return rc;
+			continue;
+		}
+		json_array_foreach(d, i, e) {
+			if (json_is_string(e) &&
+			    json_object_get(node, json_string_value(e)) == NULL)
+				sres_add(r, ctx, "Has a dependency on %s",
+				    json_string_value(e));
+		}
+	}
+	return 0;
+}
+
+/* if/then/else (draft 7): "if" only chooses; its findings are dropped. */
+static int
+schema_cond(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *s = json_object_get(sch, "if");
+	struct sres sub;
+	bool valid;
+	int rc;
+
+	if (c->draft < 7 || (!json_is_object(s) && !json_is_boolean(s)))
+		return 0;
+	sres_init(&sub);
+	rc = validate(c, &sub, s, node, ctx);
+	valid = sub.nerr == 0;
+	gd_buf_dispose(&sub.text);
+	if (rc < 0 ||
+	    (s = json_object_get(sch, valid ? "then" : "else")) == NULL)
+		return rc;
+	sres_init(&sub);
+	if ((rc = validate(c, &sub, s, node, ctx)) == 0 && sub.nerr > 0) {
+		sres_add(r, ctx,
+		    valid ? "Must validate \"then\" as \"if\" was valid" :
+			    "Must validate \"else\" as \"if\" was not valid");
+		sres_merge(r, &sub);
+	}
+	gd_buf_dispose(&sub.text);
+	return rc;
+}
+
+/* anyOf, oneOf, allOf, not, then dependencies and if/then/else */
 static int
 schema_combine(struct sctx *c, struct sres *r, const json_t *sch,
     const json_t *node, const struct spath *ctx)
@@ -593,17 +674,22 @@ schema_combine(struct sctx *c, struct sres *r, const json_t *sch,
 		if (rc == 0 && sub.nerr == 0)
 			sres_add(r, ctx, "Must not validate the schema (not)");
 		gd_buf_dispose(&sub.text);
+		if (rc < 0)
+			goto out;
 	}
+	if ((rc = schema_depends(c, r, sch, node, ctx)) < 0 ||
+	    (rc = schema_cond(c, r, sch, node, ctx)) < 0)
+		goto out;
 	r->score++;
 out:
 	gd_buf_dispose(&best.text);
 	return rc;
 }
 
-/* const and enum */
+/* const (from draft 6) and enum */
 static void
-schema_common(struct sres *r, const json_t *sch, const json_t *node,
-    const struct spath *ctx)
+schema_common(const struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
 {
 	const json_t *l, *e;
 	struct gd_buf b, field;
@@ -611,7 +697,7 @@ schema_common(struct sres *r, const json_t *sch, const json_t *node,
 
 	gd_buf_init(&b);
 	gd_buf_init(&field);
-	if ((e = json_object_get(sch, "const")) != NULL &&
+	if (c->draft >= 6 && (e = json_object_get(sch, "const")) != NULL &&
 	    !schema_equal(e, node)) {
 		schema_dump(&b, e);
 		schema_field(&field, ctx);
@@ -663,6 +749,7 @@ schema_number(struct sres *r, const json_t *sch, const json_t *node,
 {
 	double v = json_number_value(node), lim, q;
 	const json_t *x;
+	const char *f;
 
 	if (schema_num(&lim, json_object_get(sch, "multipleOf")) && lim > 0) {
 		q = v / lim;
@@ -689,6 +776,9 @@ schema_number(struct sres *r, const json_t *sch, const json_t *node,
 	}
 	if (schema_num(&lim, x) && v <= lim)
 		schema_num_err(r, ctx, "Must be greater than", lim);
+	f = json_string_value(json_object_get(sch, "format"));
+	if (f != NULL && !helm_schema_format_ok(f, node))
+		sres_add(r, ctx, "Does not match format '%s'", f);
 	r->score++;
 }
 
@@ -708,7 +798,7 @@ static int
 schema_string(struct sctx *c, struct sres *r, const json_t *sch,
     const json_t *node, const struct spath *ctx)
 {
-	const char *s = json_string_value(node), *pat;
+	const char *s = json_string_value(node), *pat, *f;
 	size_t n = schema_runes(s);
 	double lim;
 	int m;
@@ -728,36 +818,108 @@ schema_string(struct sctx *c, struct sres *r, const json_t *sch,
 		if (m == 0)
 			sres_add(r, ctx, "Does not match pattern '%s'", pat);
 	}
+	f = json_string_value(json_object_get(sch, "format"));
+	if (f != NULL && !helm_schema_format_ok(f, node))
+		sres_add(r, ctx, "Does not match format '%s'", f);
 	r->score++;
 	return 0;
+}
+
+/* Item i of an array against sch, named by its index. */
+static int
+schema_item(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, size_t i, const struct spath *ctx)
+{
+	char idx[32];
+
+	snprintf(idx, sizeof(idx), "%zu", i);
+	return schema_sub(c, r, sch, json_array_get(node, i), ctx, idx);
+}
+
+/*
+ * "items": one schema for all, or a list matched by position, when
+ * "additionalItems" rules the items past the list (and is ignored
+ * otherwise, as is an empty list).
+ */
+static int
+schema_items(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *items = json_object_get(sch, "items"), *more;
+	size_t i, n = json_array_size(node), k = json_array_size(items);
+	int rc;
+
+	if (json_is_object(items) || json_is_boolean(items)) {
+		for (i = 0; i < n; i++)
+			if ((rc = schema_item(c, r, items, node, i, ctx)) < 0)
+				return rc;
+		return 0;
+	}
+	if (!json_is_array(items) || k == 0)
+		return 0;
+	for (i = 0; i < n && i < k; i++)
+		if ((rc = schema_item(
+			 c, r, json_array_get(items, i), node, i, ctx)) < 0)
+			return rc;
+	more = json_object_get(sch, "additionalItems");
+	if (k < n && json_is_false(more))
+		sres_add(r, ctx, "No additional items allowed on array");
+	else if (json_is_object(more))
+		for (i = k; i < n; i++)
+			if ((rc = schema_item(c, r, more, node, i, ctx)) < 0)
+				return rc;
+	return 0;
+}
+
+/*
+ * "contains" (from draft 6): when no item passes, the findings of the
+ * item that came closest (the first best score) follow the message.
+ */
+static int
+schema_contains(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *s = json_object_get(sch, "contains");
+	struct sres sub, best;
+	bool have = false;
+	size_t i;
+	int rc = 0;
+
+	if (c->draft < 6 || s == NULL)
+		return 0;
+	sres_init(&best);
+	for (i = 0; i < json_array_size(node); i++) {
+		sres_init(&sub);
+		if ((rc = schema_item(c, &sub, s, node, i, ctx)) < 0 ||
+		    sub.nerr == 0) {
+			gd_buf_dispose(&sub.text);
+			break;
+		}
+		if (!have || sub.score > best.score) {
+			gd_buf_dispose(&best.text);
+			best = sub;
+			have = true;
+		} else
+			gd_buf_dispose(&sub.text);
+	}
+	if (rc == 0 && i == json_array_size(node)) {
+		sres_add(r, ctx, "At least one of the items must match");
+		sres_merge(r, &best);
+	}
+	gd_buf_dispose(&best.text);
+	return rc;
 }
 
 static int
 schema_array(struct sctx *c, struct sres *r, const json_t *sch,
     const json_t *node, const struct spath *ctx)
 {
-	const json_t *items = json_object_get(sch, "items"), *e;
 	size_t i, j, n = json_array_size(node);
-	char idx[32];
 	double lim;
 	int rc;
 
-	if (json_is_object(items) || json_is_boolean(items)) {
-		json_array_foreach(node, i, e) {
-			snprintf(idx, sizeof(idx), "%zu", i);
-			if ((rc = schema_sub(c, r, items, e, ctx, idx)) < 0)
-				return rc;
-		}
-	} else if (json_is_array(items)) {
-		json_array_foreach(node, i, e) {
-			if (i >= json_array_size(items))
-				break;
-			snprintf(idx, sizeof(idx), "%zu", i);
-			if ((rc = schema_sub(c, r, json_array_get(items, i), e,
-				 ctx, idx)) < 0)
-				return rc;
-		}
-	}
+	if ((rc = schema_items(c, r, sch, node, ctx)) < 0)
+		return rc;
 	if (schema_num(&lim, json_object_get(sch, "minItems")) &&
 	    (double)n < lim)
 		sres_add(r, ctx, "Array must have at least %.0f items", lim);
@@ -777,6 +939,8 @@ schema_array(struct sctx *c, struct sres *r, const json_t *sch,
 				    j);
 		}
 	}
+	if ((rc = schema_contains(c, r, sch, node, ctx)) < 0)
+		return rc;
 	r->score++;
 	return 0;
 }
@@ -796,11 +960,45 @@ schema_pattern_props(struct sctx *c, struct sres *r, const json_t *sch,
 		if (m == 0)
 			continue;
 		found = 1;
-		r->score++;
 		if ((rc = schema_sub(c, r, ps, v, ctx, key)) < 0)
 			return rc;
 	}
+	r->score += found;
 	return found;
+}
+
+/*
+ * "propertyNames" (from draft 6): each key, as a string, at the object's
+ * own place; a key that fails is named, then why.
+ */
+static int
+schema_names(struct sctx *c, struct sres *r, const json_t *sch,
+    const json_t *node, const struct spath *ctx)
+{
+	const json_t *s = json_object_get(sch, "propertyNames");
+	struct sres sub;
+	const char *k;
+	json_t *v, *name;
+	int rc = 0;
+
+	if (c->draft < 6 || s == NULL)
+		return 0;
+	json_object_foreach((json_t *)(uintptr_t)node, k, v) {
+		(void)v;
+		name = json_string_nocheck(k);
+		sres_init(&sub);
+		if ((rc = validate(c, &sub, s, name, ctx)) == 0 &&
+		    sub.nerr > 0) {
+			sres_add(r, ctx,
+			    "Property name of \"%s\" does not match", k);
+			sres_merge(r, &sub);
+		}
+		gd_buf_dispose(&sub.text);
+		json_decref(name);
+		if (rc < 0)
+			break;
+	}
+	return rc;
 }
 
 static int
@@ -842,6 +1040,8 @@ schema_object(struct sctx *c, struct sres *r, const json_t *sch,
 		    (rc = schema_sub(c, r, ap, v, ctx, k)) < 0)
 			return rc;
 	}
+	if ((rc = schema_names(c, r, sch, node, ctx)) < 0)
+		return rc;
 	r->score++;
 	return 0;
 }
@@ -904,7 +1104,7 @@ validate_kind(struct sctx *c, struct sres *r, const json_t *sch,
 	if (json_is_object(node)) {
 		if ((rc = schema_object(c, r, sch, node, ctx)) < 0)
 			return rc;
-		schema_common(r, sch, node, ctx);
+		schema_common(c, r, sch, node, ctx);
 		props = json_object_get(sch, "properties");
 		json_object_foreach(props, k, ps) {
 			v = json_object_get(node, k);
@@ -915,15 +1115,15 @@ validate_kind(struct sctx *c, struct sres *r, const json_t *sch,
 	} else if (json_is_array(node)) {
 		if ((rc = schema_array(c, r, sch, node, ctx)) < 0)
 			return rc;
-		schema_common(r, sch, node, ctx);
+		schema_common(c, r, sch, node, ctx);
 	} else if (json_is_number(node)) {
 		schema_number(r, sch, node, ctx);
-		schema_common(r, sch, node, ctx);
+		schema_common(c, r, sch, node, ctx);
 	} else if (json_is_string(node)) {
-		schema_common(r, sch, node, ctx);
+		schema_common(c, r, sch, node, ctx);
 		return schema_string(c, r, sch, node, ctx);
 	} else
-		schema_common(r, sch, node, ctx);
+		schema_common(c, r, sch, node, ctx);
 	return 0;
 }
 
@@ -931,7 +1131,7 @@ static int
 validate(struct sctx *c, struct sres *r, const json_t *sch, const json_t *node,
     const struct spath *ctx)
 {
-	const json_t *type, *ref;
+	const json_t *type, *ref = NULL;
 	struct gd_buf shown;
 	int rc = 0;
 
@@ -976,6 +1176,33 @@ out:
 	return rc;
 }
 
+/* The draft "$schema" names (gojsonschema drops an empty fragment). */
+static int
+schema_draft(const json_t *root)
+{
+	static const struct {
+		const char *url;
+		int draft;
+	} known[] = {
+		{ "http://json-schema.org/draft-04/schema", 4 },
+		{ "http://json-schema.org/draft-06/schema", 6 },
+		{ "http://json-schema.org/draft-07/schema", 7 },
+	};
+	const char *s = json_string_value(json_object_get(root, "$schema"));
+	size_t i, n;
+
+	if (s == NULL)
+		return SCHEMA_HYBRID;
+	n = strlen(s);
+	if (n > 0 && s[n - 1] == '#')
+		n--;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i].url) == n &&
+		    strncmp(s, known[i].url, n) == 0)
+			return known[i].draft;
+	return SCHEMA_HYBRID;
+}
+
 /* One chart (and its enabled subcharts) against vals, into out. */
 static int
 schema_check_chart(struct gd_buf *out, const struct gd_helm_chart *v,
@@ -996,6 +1223,7 @@ schema_check_chart(struct gd_buf *out, const struct gd_helm_chart *v,
 		c.schema = v->schema;
 		c.root = v->schema->doc;
 		c.err = err;
+		c.draft = schema_draft(c.root);
 		sres_init(&r);
 		if (!json_is_object(vals))
 			vals = empty = json_object();
