@@ -116,6 +116,11 @@ struct gd_helm_opts {
 	bool debug;
 	/* helm --skip-schema-validation: values.schema.json is not checked */
 	bool skip_schema_validation;
+	/*
+	 * Runs every include, reusing no output (see f_include): for the
+	 * test that the reuse changes nothing.
+	 */
+	bool no_include_memo;
 };
 
 struct gd_helm_result {

@@ -855,7 +855,7 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	watch.objs = watched;
 	if (cs == NULL && (rc = render_set(r, root, &cs, err)) < 0)
 		goto out;
-	r->hr.memo_on = !cs->mutates;
+	r->hr.memo_on = !cs->mutates && !r->opts->no_include_memo;
 	gd_buf_init(&b);
 	/* one allocation where doubling from empty would take seven */
 	gd_buf_reserve(&b, RENDER_FILE_HINT);

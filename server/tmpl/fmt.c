@@ -227,9 +227,8 @@ fmt_float_hex(struct gd_buf *b, double f, const struct fmt_spec *sp)
 /* --- strings -----------------------------------------------------------------
  */
 
-/* Decodes one UTF-8 rune at s; *n gets its length. -1 when invalid. */
-static long
-fmt_rune(const unsigned char *s, size_t len, size_t *n)
+long
+tmpl_rune(const unsigned char *s, size_t len, size_t *n)
 {
 	long r;
 	size_t k, i;
@@ -270,7 +269,7 @@ fmt_quote(struct gd_buf *b, const char *str, size_t len, char q)
 
 	gd_buf_addc(b, q);
 	while (i < len) {
-		r = fmt_rune(s + i, len - i, &n);
+		r = tmpl_rune(s + i, len - i, &n);
 		if (r < 0) {
 			gd_buf_printf(b, "\\x%02x", s[i]);
 			i++;
@@ -904,7 +903,7 @@ gd_tmpl_fmt_printf(struct gd_buf *b, const char *f, size_t len,
 			    false; /* %+v names struct fields: none here */
 		if ((unsigned char)sp.verb >= 0x80) {
 			size_t rl;
-			long r = fmt_rune(
+			long r = tmpl_rune(
 			    (const unsigned char *)f + i - 1, len - i + 1, &rl);
 
 			gd_buf_adds(b, "%!");

@@ -504,18 +504,22 @@ unq_char(struct gd_buf *b, const char **s, const char *end, char q)
 {
 	const char *p = *s;
 	unsigned long r = 0;
+	size_t k;
 	int i, n, d;
 
 	if (*p != '\\') {
 		if (*p == q && q != '`')
 			return false;
-		gd_buf_addc(b, *p);
-		/* a whole UTF-8 sequence is one character */
-		if ((unsigned char)*p >= 0xC0)
-			while (
-			    p + 1 < end && ((unsigned char)p[1] & 0xC0) == 0x80)
-				gd_buf_addc(b, *++p);
-		*s = p + 1;
+		/*
+		 * A whole UTF-8 sequence is one character; a byte that
+		 * starts none is U+FFFD, as strconv.Unquote makes it.
+		 */
+		if (tmpl_rune((const unsigned char *)p, (size_t)(end - p), &k) <
+		    0)
+			gd_buf_add(b, "\xef\xbf\xbd", 3);
+		else
+			gd_buf_add(b, p, k);
+		*s = p + k;
 		return true;
 	}
 	if (++p >= end)
@@ -846,7 +850,7 @@ parse_term(struct parser *p)
 		n = node_new(p, NODE_STRING, it->pos, it->line);
 		n->quoted = xstrndup(it->val, it->len);
 		n->str = parse_unquote(p, it, &n->slen);
-		n->jstr = json_stringn(n->str, n->slen);
+		n->jstr = json_stringn_nocheck(n->str, n->slen);
 		return n;
 	default:
 		p->i = (size_t)(it - p->items.v);

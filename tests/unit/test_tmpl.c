@@ -209,6 +209,27 @@ test_tmpl__trim_markers_and_comments(void **state)
 	expect_out("{{/* only */}}", "", "");
 }
 
+/*
+ * Go's strconv.Unquote reads a byte that starts no UTF-8 sequence in a
+ * quoted string as U+FFFD; a raw string keeps its bytes. (Such a name
+ * once reached include as NULL: fuzz_helm_memo found it.)
+ */
+static void
+test_tmpl__invalid_utf8_in_strings(void **state)
+{
+	(void)state;
+	expect_out("{{ len \"h\xff\" }}", "", "4");
+	expect_out("{{ \"h\xff\" }}", "", "h\xef\xbf\xbd");
+	expect_out("{{ len \"\xe2\x82x\" }}", "", "7");
+	expect_out("{{ len \"\xe2\x82\xac\" }}", "", "3");
+	expect_out("{{ len `h\xff` }}", "", "2");
+	expect_err("{{ template \"h\xff\" }}", "",
+	    "template: c/templates/NOTES.txt:1:12: executing "
+	    "\"c/templates/NOTES.txt\" at "
+	    "<{{template \"h\xef\xbf\xbd\"}}>: template \"h\xef\xbf\xbd\" "
+	    "not defined");
+}
+
 static void
 test_tmpl__missing_key_and_nil(void **state)
 {
@@ -507,6 +528,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tmpl__trim_markers_and_comments),
+		cmocka_unit_test(test_tmpl__invalid_utf8_in_strings),
 		cmocka_unit_test(test_tmpl__missing_key_and_nil),
 		cmocka_unit_test(
 		    test_tmpl__int_vs_float_comparison_is_an_error),
