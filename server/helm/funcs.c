@@ -484,7 +484,7 @@ pretty_map(struct gd_buf *b, const json_t *v, size_t ind, bool first_inline)
 	}
 	qsort(keys, n, sizeof(*keys), pretty_key_cmp);
 	for (i = 0; i < n; i++) {
-		json_t *ks = json_string(keys[i]);
+		json_t *ks = json_string_nocheck(keys[i]);
 
 		e = json_object_get(v, keys[i]);
 		if (i > 0 || !first_inline)
@@ -588,7 +588,7 @@ FN(f_to_yaml_pretty)
 	/* strings.TrimSuffix: one newline, a |+ block keeps the rest */
 	if (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -614,8 +614,8 @@ funcs_toml(
 		gd_buf_dispose(&b);
 		return gd_err_set(err, GD_EINVAL, "%s", e.msg);
 	}
-	*out = gd_tval_json(
-	    rc < 0 ? json_string(e.msg) : json_stringn(b.data, b.len));
+	*out = gd_tval_json(rc < 0 ? json_string_nocheck(e.msg) :
+				     json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -650,7 +650,7 @@ FN(f_from_toml)
 FN(f_get_host_by_name)
 {
 	(void)c, (void)n, (void)a, (void)err;
-	*out = gd_tval_json(json_string(""));
+	*out = gd_tval_json(json_string_nocheck(""));
 	return 0;
 }
 
@@ -755,7 +755,7 @@ funcs_rand_from(struct gd_tval *out, struct gd_tmpl_call *c, json_int_t n,
 	gd_buf_add(&b, "", 0);
 	for (i = 0; i < n; i++)
 		gd_buf_addc(&b, set[funcs_rand(r) % k]);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -811,7 +811,7 @@ FN(f_uuidv4)
 	    "%02x%02x%02x%02x%02x%02x",
 	    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
 	    u[11], u[12], u[13], u[14], u[15]);
-	*out = gd_tval_json(json_string(s));
+	*out = gd_tval_json(json_string_nocheck(s));
 	return 0;
 }
 

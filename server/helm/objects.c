@@ -43,11 +43,11 @@ kubever_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
 		    err, GD_EINVAL, "wrong number of args for %s", name);
 	if (strcmp(name, "Version") == 0 || strcmp(name, "GitVersion") == 0 ||
 	    strcmp(name, "String") == 0)
-		*out = gd_tval_json(json_string(k->version));
+		*out = gd_tval_json(json_string_nocheck(k->version));
 	else if (strcmp(name, "Major") == 0)
-		*out = gd_tval_json(json_string(k->major));
+		*out = gd_tval_json(json_string_nocheck(k->major));
 	else if (strcmp(name, "Minor") == 0)
-		*out = gd_tval_json(json_string(k->minor));
+		*out = gd_tval_json(json_string_nocheck(k->minor));
 	else
 		return GD_ENOTFOUND;
 	return 0;
@@ -216,7 +216,8 @@ caps_init(void)
 
 	caps_apis = json_array();
 	for (i = 0; default_apis[i] != NULL; i++)
-		json_array_append_new(caps_apis, json_string(default_apis[i]));
+		json_array_append_new(
+		    caps_apis, json_string_nocheck(default_apis[i]));
 	caps_helm = json_pack("{s:s, s:s, s:s, s:s}", "Version", "v3.21.4",
 	    "GitCommit", "813176c51bb5c181dbbd7901298ddcc104cd3417",
 	    "GitTreeState", "clean", "GoVersion", "go1.26");
@@ -249,7 +250,7 @@ helm_caps_new(const char *kv, const char *const *apis, size_t napis)
 		l = json_array();
 		json_array_extend(l, caps_apis);
 		for (i = 0; i < napis; i++)
-			json_array_append_new(l, json_string(apis[i]));
+			json_array_append_new(l, json_string_nocheck(apis[i]));
 	}
 	c->kube = gd_tmpl_obj_new(&kubever_type, k);
 	c->apis = gd_tmpl_obj_new(&apis_type, l);
@@ -304,7 +305,7 @@ files_as(struct gd_buf *b, const struct helm_files *fs, bool secret)
 
 		if (!secret) {
 			json_object_set_new(m, files_base(fs->v[i].name),
-			    json_stringn(fs->v[i].data, n));
+			    json_stringn_nocheck(fs->v[i].data, n));
 			continue;
 		}
 		gd_buf_init(&e);
@@ -328,8 +329,8 @@ files_as(struct gd_buf *b, const struct helm_files *fs, bool secret)
 			gd_buf_addc(&e, tab[(d[k + 1] & 15) << 2]);
 			gd_buf_addc(&e, '=');
 		}
-		json_object_set_new(
-		    m, files_base(fs->v[i].name), json_stringn(e.data, e.len));
+		json_object_set_new(m, files_base(fs->v[i].name),
+		    json_stringn_nocheck(e.data, e.len));
 		gd_buf_dispose(&e);
 	}
 	if (json_object_size(m) > 0)
@@ -353,7 +354,7 @@ files_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
 		gd_buf_init(&b);
 		gd_buf_add(&b, "", 0);
 		files_as(&b, fs, name[2] == 'S');
-		*out = gd_tval_json(json_stringn(b.data, b.len));
+		*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 		gd_buf_dispose(&b);
 		return 0;
 	}
@@ -366,8 +367,8 @@ files_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
 	arg = json_string_value(args[0].j);
 	f = files_find(fs, arg);
 	if (strcmp(name, "Get") == 0) {
-		*out = gd_tval_json(
-		    f ? json_stringn(f->data, f->len) : json_string(""));
+		*out = gd_tval_json(f ? json_stringn_nocheck(f->data, f->len) :
+					json_string_nocheck(""));
 	} else if (strcmp(name, "GetBytes") == 0) {
 		l = json_array();
 		for (i = 0; f != NULL && i < f->len; i++)
@@ -384,7 +385,8 @@ files_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
 			for (s = 0, k = 0; k <= n; k++) {
 				if (k == n || f->data[k] == '\n') {
 					json_array_append_new(l,
-					    json_stringn(f->data + s, k - s));
+					    json_stringn_nocheck(
+						f->data + s, k - s));
 					s = k + 1;
 				}
 			}
@@ -450,7 +452,7 @@ files_json(const struct gd_tmpl_obj *o)
 			gd_buf_addc(&e, k + 2 < n ? tab[v & 63] : '=');
 		}
 		json_object_set_new(
-		    m, fs->v[i].name, json_stringn(e.data, e.len));
+		    m, fs->v[i].name, json_stringn_nocheck(e.data, e.len));
 		gd_buf_dispose(&e);
 	}
 	return m;

@@ -481,7 +481,7 @@ FN(f_to_string)
 static void
 sprig_goquote(struct gd_buf *b, const char *s, size_t l)
 {
-	struct gd_tval v = gd_tval_json(json_stringn(s, l));
+	struct gd_tval v = gd_tval_json(json_stringn_nocheck(s, l));
 
 	gd_tmpl_fmt_printf(b, "%q", 2, &v, 1);
 	gd_tval_dispose(&v);
@@ -691,7 +691,7 @@ FN(f_hello)
 {
 	UNUSED_ARGS;
 	(void)a;
-	*out = gd_tval_json(json_string("Hello!"));
+	*out = gd_tval_json(json_string_nocheck("Hello!"));
 	return 0;
 }
 
@@ -955,7 +955,7 @@ sprig_split(const char *sep, size_t sepl, const char *s, size_t l, bool map)
 
 		if (at_end || memcmp(s + i, sep, sepl) == 0) {
 			size_t end = at_end ? l : i;
-			json_t *part = json_stringn(s + st, end - st);
+			json_t *part = json_stringn_nocheck(s + st, end - st);
 
 			if (map) {
 				snprintf(key, sizeof(key), "_%zu", idx++);
@@ -1008,7 +1008,7 @@ FN(f_sort_alpha)
 		gd_buf_init(&b);
 		gd_buf_add(&b, "", 0);
 		helm_strval(&b, &a[0]);
-		json_array_append_new(l, json_stringn(b.data, b.len));
+		json_array_append_new(l, json_stringn_nocheck(b.data, b.len));
 		gd_buf_dispose(&b);
 		*out = gd_tval_json(l);
 		return 0;
@@ -1021,7 +1021,7 @@ FN(f_sort_alpha)
 		e = gd_tval_elem(json_array_get(a[0].j, i));
 		helm_strval(&b, &e);
 		gd_tval_dispose(&e);
-		v[i] = json_stringn(b.data, b.len);
+		v[i] = json_stringn_nocheck(b.data, b.len);
 		gd_buf_dispose(&b);
 	}
 	qsort(v, k, sizeof(*v), sprig_cmp_str);
@@ -1091,7 +1091,7 @@ FN(f_dict)
 		helm_strval(&k, &a[i]);
 		json_object_set_new(d, k.data,
 		    i + 1 < n ? gd_tmpl_call_to_json(c, &a[i + 1]) :
-				json_string(""));
+				json_string_nocheck(""));
 		gd_buf_dispose(&k);
 	}
 	*out = gd_tval_json(d);
@@ -1103,7 +1103,8 @@ FN(f_get)
 	json_t *v = json_object_get(a[0].j, S(&a[1]));
 
 	UNUSED_ARGS;
-	*out = v != NULL ? gd_tval_elem(v) : gd_tval_json(json_string(""));
+	*out =
+	    v != NULL ? gd_tval_elem(v) : gd_tval_json(json_string_nocheck(""));
 	return 0;
 }
 
@@ -1145,7 +1146,7 @@ FN(f_keys)
 	UNUSED_ARGS;
 	for (i = 0; i < n; i++)
 		json_object_foreach(a[i].j, k, v) {
-			json_array_append_new(l, json_string(k));
+			json_array_append_new(l, json_string_nocheck(k));
 		}
 	*out = gd_tval_json(l);
 	return 0;
@@ -1295,7 +1296,7 @@ sprig_kind(const struct gd_tval *v)
 FN(f_kind_of)
 {
 	UNUSED_ARGS;
-	*out = gd_tval_json(json_string(sprig_kind(&a[0])));
+	*out = gd_tval_json(json_string_nocheck(sprig_kind(&a[0])));
 	return 0;
 }
 
@@ -1310,7 +1311,7 @@ FN(f_kind_is)
 FN(f_type_of)
 {
 	UNUSED_ARGS;
-	*out = gd_tval_json(json_string(a[0].j && json_is_null(a[0].j) ?
+	*out = gd_tval_json(json_string_nocheck(a[0].j && json_is_null(a[0].j) ?
 		"<nil>" :
 		gd_tval_typename(&a[0])));
 	return 0;

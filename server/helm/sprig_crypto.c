@@ -75,7 +75,7 @@ FN(f_bcrypt)
 	(void)n, (void)err;
 	gd_buf_init(&b);
 	crypto_bcrypt(&b, c, json_string_value(a[0].j));
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -93,7 +93,7 @@ FN(f_htpasswd)
 		gd_buf_printf(&b, "%s:", user);
 		crypto_bcrypt(&b, c, json_string_value(a[1].j));
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -224,7 +224,7 @@ FN(f_derive_password)
 	}
 	sodium_memzero(key, sizeof(key));
 done:
-	*out = gd_tval_json(json_stringn(res.data, res.len));
+	*out = gd_tval_json(json_stringn_nocheck(res.data, res.len));
 	gd_buf_dispose(&res);
 	return 0;
 }
@@ -263,7 +263,7 @@ FN(f_b32enc)
 					'=');
 		}
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -402,7 +402,7 @@ FN(f_rand_bytes)
 		gd_buf_addc(&b, cnt - i > 2 ? tab[v & 63] : '=');
 	}
 	free(d);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -461,7 +461,7 @@ FN(f_shuffle)
 		free(idx);
 	}
 	free(start);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }

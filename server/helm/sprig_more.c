@@ -61,11 +61,42 @@ json_go_float(struct gd_buf *b, double f)
 	gd_buf_adds(b, buf);
 }
 
+/*
+ * The length of the valid UTF-8 sequence at p (n > 0 bytes, p[0] >=
+ * 0x80), or 0: an overlong form, a surrogate, past U+10FFFF, cut short.
+ */
+static size_t
+json_go_seq(const unsigned char *p, size_t n)
+{
+	size_t k, i;
+	unsigned long r;
+
+	if (p[0] >= 0xC2 && p[0] < 0xE0)
+		k = 2, r = p[0] & 0x1Fu;
+	else if (p[0] >= 0xE0 && p[0] < 0xF0)
+		k = 3, r = p[0] & 0x0Fu;
+	else if (p[0] >= 0xF0 && p[0] < 0xF5)
+		k = 4, r = p[0] & 0x07u;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		r = (r << 6) | (p[i] & 0x3Fu);
+	}
+	if ((k == 3 && (r < 0x800 || (r >= 0xD800 && r < 0xE000))) ||
+	    (k == 4 && (r < 0x10000 || r > 0x10FFFF)))
+		return 0;
+	return k;
+}
+
 static void
 json_go_string(struct gd_buf *b, const char *s, size_t n, bool html)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
+	size_t i, k;
 
 	gd_buf_addc(b, '"');
 	for (i = 0; i < n; i++) {
@@ -103,8 +134,14 @@ json_go_string(struct gd_buf *b, const char *s, size_t n, bool html)
 				gd_buf_printf(
 				    b, "\\u%04x", 0x2000 + p[i + 2] - 0x80);
 				i += 2;
-			} else
+			} else if (p[i] < 0x80)
 				gd_buf_addc(b, (char)p[i]);
+			else if ((k = json_go_seq(p + i, n - i)) == 0)
+				gd_buf_adds(b, "\\ufffd"); /* as Go's encoder */
+			else {
+				gd_buf_add(b, s + i, k);
+				i += k - 1;
+			}
 		}
 	}
 	gd_buf_addc(b, '"');
@@ -213,7 +250,7 @@ json_fn(struct gd_tval *out, const struct gd_tval *v, int indent, bool html)
 	gd_buf_add(&b, "", 0);
 	json_go(&b, p, indent, 0, html);
 	json_decref(p);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -353,7 +390,7 @@ more_hex(struct gd_tval *out, const unsigned char *h, size_t n)
 
 	for (i = 0; i < n; i++)
 		snprintf(s + 2 * i, 3, "%02x", h[i]);
-	*out = gd_tval_json(json_stringn(s, 2 * n));
+	*out = gd_tval_json(json_stringn_nocheck(s, 2 * n));
 }
 
 FN(f_sha256sum)
@@ -650,7 +687,7 @@ semver_obj_json(const struct gd_tmpl_obj *o)
 	gd_buf_init(&b);
 	gd_buf_add(&b, "", 0);
 	semver_obj_print(&b, o);
-	j = json_stringn(b.data, b.len);
+	j = json_stringn_nocheck(b.data, b.len);
 	gd_buf_dispose(&b);
 	return j;
 }
@@ -712,11 +749,11 @@ semver_obj_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
 	else if (strcmp(name, "Patch") == 0)
 		*out = gd_tval_json(json_integer((json_int_t)v->patch));
 	else if (strcmp(name, "Prerelease") == 0)
-		*out = gd_tval_json(json_string(v->pre));
+		*out = gd_tval_json(json_string_nocheck(v->pre));
 	else if (strcmp(name, "Metadata") == 0)
-		*out = gd_tval_json(json_string(v->meta));
+		*out = gd_tval_json(json_string_nocheck(v->meta));
 	else if (strcmp(name, "Original") == 0)
-		*out = gd_tval_json(json_string(v->orig));
+		*out = gd_tval_json(json_string_nocheck(v->orig));
 	else
 		*out = gd_tval_json(semver_obj_json(o));
 	return 0;
@@ -1006,14 +1043,14 @@ FN(f_splitn)
 		else
 			k = (size_t)(p - s);
 		snprintf(key, sizeof(key), "_%lld", (long long)i++);
-		json_object_set_new(m, key, json_stringn(s, k));
+		json_object_set_new(m, key, json_stringn_nocheck(s, k));
 		k += sl;
 		s += k;
 		l -= k;
 	}
 	if (max != 0 && (sl != 0 || l > 0)) {
 		snprintf(key, sizeof(key), "_%lld", (long long)i);
-		json_object_set_new(m, key, json_stringn(s, l));
+		json_object_set_new(m, key, json_stringn_nocheck(s, l));
 	}
 	*out = gd_tval_json(m);
 	return 0;
@@ -1038,13 +1075,14 @@ FN(f_to_strings)
 			gd_buf_add(&b, "", 0);
 			helm_strval(&b, &v);
 			gd_tval_dispose(&v);
-			json_array_append_new(l, json_stringn(b.data, b.len));
+			json_array_append_new(
+			    l, json_stringn_nocheck(b.data, b.len));
 		}
 	} else if (a[0].o != NULL ||
 	    (a[0].j != NULL && !json_is_null(a[0].j))) {
 		gd_buf_add(&b, "", 0);
 		helm_strval(&b, &a[0]);
-		json_array_append_new(l, json_stringn(b.data, b.len));
+		json_array_append_new(l, json_stringn_nocheck(b.data, b.len));
 	}
 	gd_buf_dispose(&b);
 	*out = gd_tval_json(l);

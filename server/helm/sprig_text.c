@@ -202,7 +202,7 @@ FN(f_swapcase)
 					      r);
 		i += k;
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -229,7 +229,7 @@ FN(f_untitle)
 		start = is_space(r);
 		i += k;
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -276,7 +276,7 @@ FN(f_camelcase)
 	/* Go writes the last rune once more when all were connectors */
 	if (len > 0)
 		text_put(&b, r0);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -469,7 +469,7 @@ case_words(struct gd_tval *out, struct gd_tval *a, char conn)
 	gd_buf_add(&b, "", 0);
 	lower_words(
 	    &b, json_string_value(a[0].j), json_string_length(a[0].j), conn);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -641,8 +641,9 @@ FN(f_regex_find)
 	if ((rc = re_compile(&re, c, json_string_value(a[0].j), err)) < 0)
 		return rc;
 	k = re_find_all(&re, s, json_string_length(a[1].j), 1, &pos);
-	*out = gd_tval_json(
-	    k ? json_stringn(s + pos[0], pos[1] - pos[0]) : json_string(""));
+	*out =
+	    gd_tval_json(k ? json_stringn_nocheck(s + pos[0], pos[1] - pos[0]) :
+			     json_string_nocheck(""));
 	free(pos);
 	regfree(&re);
 	return gd_tmpl_call_charge(c, 1, err);
@@ -665,7 +666,8 @@ FN(f_regex_find_all)
 	    (long)json_integer_value(a[2].j), &pos);
 	for (i = 0; i < k; i++)
 		json_array_append_new(l,
-		    json_stringn(s + pos[2 * i], pos[2 * i + 1] - pos[2 * i]));
+		    json_stringn_nocheck(
+			s + pos[2 * i], pos[2 * i + 1] - pos[2 * i]));
 	free(pos);
 	regfree(&re);
 	*out = gd_tval_json(l);
@@ -691,7 +693,7 @@ FN(f_regex_split)
 	if (max == 0)
 		goto out;
 	if (json_string_length(a[0].j) > 0 && len == 0) {
-		json_array_append_new(l, json_string(""));
+		json_array_append_new(l, json_string_nocheck(""));
 		goto out;
 	}
 	k = re_find_all(&re, s, len, max, &pos);
@@ -701,11 +703,12 @@ FN(f_regex_split)
 		end = pos[2 * i];
 		if (pos[2 * i + 1] != 0)
 			json_array_append_new(
-			    l, json_stringn(s + beg, end - beg));
+			    l, json_stringn_nocheck(s + beg, end - beg));
 		beg = pos[2 * i + 1];
 	}
 	if (end != len)
-		json_array_append_new(l, json_stringn(s + beg, len - beg));
+		json_array_append_new(
+		    l, json_stringn_nocheck(s + beg, len - beg));
 out:
 	free(pos);
 	regfree(&re);
@@ -830,7 +833,7 @@ regex_replace(struct gd_tval *out, struct gd_tmpl_call *c, struct gd_tval *a,
 			goto out;
 	}
 	gd_buf_add(&b, s + last, len - last);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 out:
 	gd_buf_dispose(&b);
 	free(m);
@@ -934,7 +937,7 @@ FN(f_seq)
 done:
 	json_decref(l);
 	if (rc == 0)
-		*out = gd_tval_json(json_stringn(b.data, b.len));
+		*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return rc;
 }
@@ -994,7 +997,7 @@ FN(f_clean)
 	char *p = path_clean(json_string_value(a[0].j));
 
 	(void)c, (void)n, (void)err;
-	*out = gd_tval_json(json_string(p));
+	*out = gd_tval_json(json_string_nocheck(p));
 	free(p);
 	return 0;
 }
@@ -1006,18 +1009,18 @@ FN(f_base)
 
 	(void)c, (void)n, (void)err;
 	if (len == 0) {
-		*out = gd_tval_json(json_string("."));
+		*out = gd_tval_json(json_string_nocheck("."));
 		return 0;
 	}
 	while (len > 0 && p[len - 1] == '/')
 		len--;
 	if (len == 0) {
-		*out = gd_tval_json(json_string("/"));
+		*out = gd_tval_json(json_string_nocheck("/"));
 		return 0;
 	}
 	for (i = len; i > 0 && p[i - 1] != '/'; i--)
 		;
-	*out = gd_tval_json(json_stringn(p + i, len - i));
+	*out = gd_tval_json(json_stringn_nocheck(p + i, len - i));
 	return 0;
 }
 
@@ -1034,7 +1037,7 @@ FN(f_dir)
 	memcpy(d, p, i);
 	d[i] = '\0';
 	cl = path_clean(d);
-	*out = gd_tval_json(json_string(cl));
+	*out = gd_tval_json(json_string_nocheck(cl));
 	free(cl);
 	free(d);
 	return 0;
@@ -1048,13 +1051,13 @@ FN(f_ext)
 	(void)c, (void)n, (void)err;
 	while (i > 0 && p[i - 1] != '/') {
 		if (p[i - 1] == '.') {
-			*out =
-			    gd_tval_json(json_stringn(p + i - 1, len - i + 1));
+			*out = gd_tval_json(
+			    json_stringn_nocheck(p + i - 1, len - i + 1));
 			return 0;
 		}
 		i--;
 	}
-	*out = gd_tval_json(json_string(""));
+	*out = gd_tval_json(json_string_nocheck(""));
 	return 0;
 }
 
@@ -1136,7 +1139,7 @@ FN(f_sha1sum)
 	(void)c, (void)n, (void)err;
 	sha1_hex((const unsigned char *)json_string_value(a[0].j),
 	    json_string_length(a[0].j), hex);
-	*out = gd_tval_json(json_string(hex));
+	*out = gd_tval_json(json_string_nocheck(hex));
 	return 0;
 }
 
@@ -1154,7 +1157,7 @@ FN(f_adler32sum)
 		y = (y + x) % 65521;
 	}
 	snprintf(buf, sizeof(buf), "%u", (unsigned)(y << 16 | x));
-	*out = gd_tval_json(json_string(buf));
+	*out = gd_tval_json(json_string_nocheck(buf));
 	return 0;
 }
 
@@ -1207,7 +1210,7 @@ FN(f_abbrev)
 	gd_buf_add(&b, "", 0);
 	text_abbrev(
 	    &b, json_string_value(a[1].j), json_string_length(a[1].j), 0, w);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -1227,7 +1230,7 @@ FN(f_abbrevboth)
 	gd_buf_add(&b, "", 0);
 	text_abbrev(&b, json_string_value(a[2].j), json_string_length(a[2].j),
 	    left, right);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -1263,7 +1266,7 @@ FN(f_initials)
 			gap = false;
 		}
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -1335,7 +1338,7 @@ FN(f_wrap)
 	text_wrap(&b, json_string_value(a[1].j),
 	    (long long)json_string_length(a[1].j), json_integer_value(a[0].j),
 	    "", false);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -1350,7 +1353,7 @@ FN(f_wrap_with)
 	text_wrap(&b, json_string_value(a[2].j),
 	    (long long)json_string_length(a[2].j), json_integer_value(a[0].j),
 	    json_string_value(a[1].j), true);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -1370,7 +1373,7 @@ FN(f_regex_quote_meta)
 			gd_buf_addc(&b, '\\');
 		gd_buf_addc(&b, s[i]);
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }

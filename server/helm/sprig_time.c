@@ -180,7 +180,7 @@ FN(f_duration)
 	/* Go's Duration * Second wraps on overflow, as here */
 	go_duration(&b,
 	    (long long)((unsigned long long)secs * (unsigned long long)NS_SEC));
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -212,7 +212,7 @@ FN(f_duration_round)
 			    steps[i].suffix);
 			break;
 		}
-	*out = gd_tval_json(json_string(buf));
+	*out = gd_tval_json(json_string_nocheck(buf));
 	return 0;
 }
 
@@ -624,7 +624,7 @@ time_field(struct gd_tval *out, struct gd_tmpl_obj *o, const char *name,
 		gd_buf_init(&b);
 		gd_buf_add(&b, "", 0);
 		time_format(&b, t, json_string_value(args[0].j));
-		*out = gd_tval_json(json_stringn(b.data, b.len));
+		*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 		gd_buf_dispose(&b);
 		return 0;
 	}
@@ -641,7 +641,7 @@ time_json(const struct gd_tmpl_obj *o)
 	gd_buf_init(&b);
 	gd_buf_add(&b, "", 0);
 	time_format(&b, o->data, "2006-01-02T15:04:05.999999999Z07:00");
-	j = json_stringn(b.data, b.len);
+	j = json_stringn_nocheck(b.data, b.len);
 	gd_buf_dispose(&b);
 	return j;
 }
@@ -729,7 +729,7 @@ set_formatted(struct gd_tval *out, const struct gotime *t, const char *fmt)
 	gd_buf_init(&b);
 	gd_buf_add(&b, "", 0);
 	time_format(&b, t, fmt);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 }
 
@@ -796,7 +796,7 @@ FN(f_unix_epoch)
 
 	(void)c, (void)n, (void)err;
 	snprintf(buf, sizeof(buf), "%lld", (long long)t->sec);
-	*out = gd_tval_json(json_string(buf));
+	*out = gd_tval_json(json_string_nocheck(buf));
 	return 0;
 }
 
@@ -842,7 +842,7 @@ FN(f_ago)
 		    (d + (long long)NS_SEC / 2) / (long long)NS_SEC;
 	gd_buf_init(&b);
 	go_duration(&b, d * (long long)NS_SEC);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }

@@ -416,7 +416,7 @@ FN(f_url_join)
 	gd_buf_init(&b);
 	gd_buf_add(&b, "", 0);
 	url_string(&b, &u);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 out:
 	free(ui);

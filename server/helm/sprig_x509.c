@@ -82,7 +82,7 @@ FN(f_gen_private_key)
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "Unknown type %s", type);
-		*out = gd_tval_json(json_string(msg));
+		*out = gd_tval_json(json_string_nocheck(msg));
 		return 0;
 	}
 	if ((rc = gd_tmpl_call_charge(c, X509_COST, err)) < 0 ||
@@ -98,7 +98,7 @@ FN(f_gen_private_key)
 		    gnutls_strerror(e));
 		goto out;
 	}
-	*out = gd_tval_json(json_stringn((const char *)d.data, d.size));
+	*out = gd_tval_json(json_stringn_nocheck((const char *)d.data, d.size));
 out:
 	gnutls_free(d.data);
 	if (key != NULL)
@@ -572,7 +572,7 @@ FN(f_encrypt_aes)
 
 	(void)n;
 	if (tl == 0) {
-		*out = gd_tval_json(json_string(""));
+		*out = gd_tval_json(json_string_nocheck(""));
 		return 0;
 	}
 	if ((rc = gd_tmpl_call_charge(c, tl / 16 + 1, err)) < 0)
@@ -591,7 +591,7 @@ FN(f_encrypt_aes)
 		    sodium_base64_ENCODED_LEN(
 			bl, sodium_base64_VARIANT_ORIGINAL),
 		    buf, bl, sodium_base64_VARIANT_ORIGINAL);
-		*out = gd_tval_json(json_string(b64));
+		*out = gd_tval_json(json_string_nocheck(b64));
 		free(b64);
 	}
 	sodium_memzero(key, sizeof(key));
@@ -609,7 +609,7 @@ FN(f_decrypt_aes)
 
 	(void)n;
 	if (il == 0) {
-		*out = gd_tval_json(json_string(""));
+		*out = gd_tval_json(json_string_nocheck(""));
 		return 0;
 	}
 	if ((rc = gd_tmpl_call_charge(c, il / 16 + 1, err)) < 0)

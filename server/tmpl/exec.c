@@ -1162,7 +1162,7 @@ walk_range(
 		keys = tmpl_sorted_keys(v.j, &n);
 		for (i = 0; i < n && rc == 0; i++) {
 			key = gd_tval_json(
-			    need_key ? json_string(keys[i]) : NULL);
+			    need_key ? json_string_nocheck(keys[i]) : NULL);
 			elem = gd_tval_elem(json_object_get(v.j, keys[i]));
 			rc = walk_range_one(st, r, &key, &elem);
 			gd_tval_dispose(&key);

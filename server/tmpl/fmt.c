@@ -675,7 +675,7 @@ fmt_arg(struct gd_buf *b, const struct gd_tval *v, const struct fmt_spec *sp,
 		gd_buf_adds(b, "map[");
 		keys = tmpl_sorted_keys(v->j, &n);
 		for (i = 0; i < n; i++) {
-			json_t *k = json_string(keys[i]);
+			json_t *k = json_string_nocheck(keys[i]);
 
 			if (i > 0)
 				gd_buf_addc(b, ' ');

@@ -383,7 +383,7 @@ funcs_slice(struct gd_tval *out, struct gd_tmpl_call *c, struct gd_tval *a,
 		    "invalid slice index: %lld > %lld", (long long)idx[1],
 		    (long long)idx[2]);
 	if (json_is_string(a[0].j)) {
-		r = json_stringn(json_string_value(a[0].j) + idx[0],
+		r = json_stringn_nocheck(json_string_value(a[0].j) + idx[0],
 		    (size_t)(idx[1] - idx[0]));
 	} else {
 		r = json_array();
@@ -410,7 +410,7 @@ funcs_print(struct gd_tval *out, struct gd_tmpl_call *c, struct gd_tval *a,
 		tmpl_fmt_sprintln(&b, a, n);
 	else
 		tmpl_fmt_sprint(&b, a, n);
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&b);
 	return 0;
 }
@@ -430,7 +430,7 @@ funcs_eval_args(struct gd_buf *b, struct gd_tval *a, size_t n)
 	v = xcalloc(n + 1, sizeof(*v));
 	for (i = 0; i < n; i++)
 		v[i] = funcs_is_nil(&a[i]) ?
-		    gd_tval_json(json_string("<no value>")) :
+		    gd_tval_json(json_string_nocheck("<no value>")) :
 		    gd_tval_copy(&a[i]);
 	tmpl_fmt_sprint(b, v, n);
 	for (i = 0; i < n; i++)
@@ -516,7 +516,7 @@ funcs_escape(struct gd_tval *out, struct gd_tmpl_call *c, struct gd_tval *a,
 				gd_buf_printf(&b, "%%%02X", ch);
 		}
 	}
-	*out = gd_tval_json(json_stringn(b.data, b.len));
+	*out = gd_tval_json(json_stringn_nocheck(b.data, b.len));
 	gd_buf_dispose(&in);
 	gd_buf_dispose(&b);
 	return 0;

@@ -1229,6 +1229,37 @@ test_helm__random_includes_are_not_reused(void **state)
 	rm_chart(dir, files);
 }
 
+/*
+ * A chart's file in Latin-1 is bytes Go keeps as they are: toJson writes
+ * each byte that starts no UTF-8 sequence as \ufffd (it once wrote
+ * nothing at all), b64enc encodes the bytes themselves.
+ */
+static void
+test_helm__files_in_latin1_encode_as_go_does(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: l1\nversion: 1.0.0\n", "latin1.txt",
+		"caf\xe9", "templates/cm.yaml",
+		"j: {{ .Files.Get \"latin1.txt\" | toJson | squote }}\n"
+		"b: {{ .Files.Get \"latin1.txt\" | b64enc }}\n",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+	json_t *o;
+
+	(void)state;
+	if (render_dir(&res, dir, &err) != 0)
+		fail_msg("%s", err.msg);
+	o = json_array_get(res.objects, 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "j")), "\"caf\\ufffd\"");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "b")), "Y2Fm6Q==");
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+}
+
 static void
 test_helm__objects_are_parsed_and_hooks_follow(void **state)
 {
@@ -1350,6 +1381,7 @@ main(void)
 		cmocka_unit_test(
 		    test_helm__reused_includes_print_what_helm_prints),
 		cmocka_unit_test(test_helm__random_includes_are_not_reused),
+		cmocka_unit_test(test_helm__files_in_latin1_encode_as_go_does),
 		cmocka_unit_test(
 		    test_helm__objects_are_parsed_and_hooks_follow),
 		cmocka_unit_test(
