@@ -831,6 +831,7 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	static const struct gd_tmpl_limits defaults;
 	struct rendered *out = xcalloc(r->njobs + 1, sizeof(*out));
 	struct gd_tmpl_watch watch = { NULL, 0, "Template" };
+	bool arena = false;
 	const json_t **watched;
 	struct gd_buf b;
 	struct gd_tval top;
@@ -856,6 +857,13 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	if (cs == NULL && (rc = render_set(r, root, &cs, err)) < 0)
 		goto out;
 	r->hr.memo_on = !cs->mutates && !r->opts->no_include_memo;
+	/*
+	 * What the templates build lives no longer than the render (the
+	 * set and the values they read were made before): see
+	 * gd_jarena_open.
+	 */
+	gd_jarena_open();
+	arena = true;
 	gd_buf_init(&b);
 	/* one allocation where doubling from empty would take seven */
 	gd_buf_reserve(&b, RENDER_FILE_HINT);
@@ -892,6 +900,8 @@ render_engine(struct render *r, struct gd_helm_chart *root,
 	}
 	gd_buf_dispose(&b);
 out:
+	if (arena)
+		gd_jarena_close();
 	helm_memo_clear(&r->hr);
 	r->hr.memo_on = false;
 	free(watched);

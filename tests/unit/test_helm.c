@@ -1260,6 +1260,44 @@ test_helm__files_in_latin1_encode_as_go_does(void **state)
 	rm_chart(dir, files);
 }
 
+/*
+ * A render builds its documents and its templates' scratch in the json
+ * arena (gd_jarena_open): once the results are freed, every chunk it took
+ * is back, render after render, so nothing long-lived was left there.
+ */
+static void
+test_helm__renders_give_their_arena_chunks_back(void **state)
+{
+	struct gd_helm_chart *ch = NULL;
+	struct gd_helm_opts o = { .seed = 1 };
+	struct gd_helm_result res;
+	struct gd_err err = { 0 };
+	char *dir = NULL;
+	size_t used0, used, idle, i;
+	bool was;
+
+	(void)state;
+	was = gd_jarena_set_enabled(true);
+	xasprintf(&dir, "%s/conformance/helm/charts/scaffold", shared());
+	assert_int_equal(gd_helm_chart_load(&ch, dir, &err), 0);
+	gd_jarena_stats(&used0, &idle);
+	for (i = 0; i < 20; i++) {
+		if (gd_helm_render(&res, ch, NULL, &o, &err) != 0)
+			fail_msg("%s", err.msg);
+		assert_true(json_array_size(res.objects) > 3);
+		if (i == 0) {
+			gd_jarena_stats(&used, &idle);
+			assert_true(used > used0); /* the documents are there */
+		}
+		gd_helm_result_dispose(&res);
+		gd_jarena_stats(&used, &idle);
+		assert_int_equal(used, used0);
+	}
+	gd_helm_chart_free(ch);
+	free(dir);
+	gd_jarena_set_enabled(was);
+}
+
 static void
 test_helm__objects_are_parsed_and_hooks_follow(void **state)
 {
@@ -1382,6 +1420,8 @@ main(void)
 		    test_helm__reused_includes_print_what_helm_prints),
 		cmocka_unit_test(test_helm__random_includes_are_not_reused),
 		cmocka_unit_test(test_helm__files_in_latin1_encode_as_go_does),
+		cmocka_unit_test(
+		    test_helm__renders_give_their_arena_chunks_back),
 		cmocka_unit_test(
 		    test_helm__objects_are_parsed_and_hooks_follow),
 		cmocka_unit_test(
