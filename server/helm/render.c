@@ -1089,7 +1089,7 @@ render_split_cb(void *arg, const char *s, size_t n)
 	if (x->rc < 0)
 		return;
 	/* the documents are kept or dropped together: see gd_jarena_open */
-	gd_jarena_open();
+	gd_jarena_open(); /* nested in render_output's session */
 	rc = gd_ydoc_load_one(&obj, s, n, "y", &e);
 	gd_jarena_close();
 	if (rc < 0) {
@@ -1285,6 +1285,11 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 	gd_buf_add(&o, "", 0);
 	xasprintf(&notes_name, "%s/templates/NOTES.txt", root->path);
 	qsort(files, nfiles, sizeof(*files), render_str_cmp);
+	/*
+	 * One arena session for all the documents: they fill chunks
+	 * together, where a session each would start a chunk each.
+	 */
+	gd_jarena_open();
 	for (i = 0; i < nfiles; i++) {
 		if (render_is_notes(files[i].name)) {
 			if (strcmp(files[i].name, notes_name) == 0)
@@ -1311,6 +1316,7 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 				}
 				free(one.docs);
 				rc = one.rc;
+				gd_jarena_close();
 				if (r->opts->debug)
 					res->text =
 					    render_debug_text(files, nfiles);
@@ -1325,6 +1331,7 @@ render_output(struct render *r, const struct gd_helm_chart *root,
 			free(one.docs);
 		}
 	}
+	gd_jarena_close();
 	render_sort_docs(gen.docs, gen.n);
 	render_sort_docs(hooks.docs, hooks.n);
 	if (r->opts->include_crds)
