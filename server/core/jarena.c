@@ -22,6 +22,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -179,11 +180,12 @@ gd_jarena_malloc(size_t size)
 void
 gd_jarena_free(void *p)
 {
-	char *q = p;
+	/* as integers: p may be any pointer, not one into the range */
+	uintptr_t q = (uintptr_t)p, base = (uintptr_t)ja_base;
 
-	if (q >= ja_base && q < ja_end) {
+	if (q >= base && q < (uintptr_t)ja_end) {
 		ja_put((struct ja_chunk *)(void *)(ja_base +
-		    (size_t)(q - ja_base) / JA_CHUNK * JA_CHUNK));
+		    (q - base) / JA_CHUNK * JA_CHUNK));
 		return;
 	}
 	free(p);
