@@ -10,48 +10,47 @@
  * order of the checks (combinators, then the object/array/number/string
  * ones, then properties), anyOf/oneOf keeping only the errors of the
  * branch that got furthest (its "score"), "$ref" hiding its siblings,
- * and patterns, which are Go's RE2: they run through POSIX regcomp after
- * \d, \w and \s are rewritten; syntax ERE lacks fails the render, naming
- * the pattern. "format" has gojsonschema's checkers (schema_format.c).
+ * and values printed as Go prints them (json.Marshal for enum and const,
+ * big.Float for bounds); multipleOf divides exactly, as gojsonschema's
+ * big.Rat does. Patterns are Go's RE2, run by glibc (schema_re.c);
+ * "format" has gojsonschema's checkers (schema_format.c).
  *
  * The draft is read from "$schema" as gojsonschema does: draft-04 has no
  * const, contains or propertyNames, draft-06 no if/then/else; without a
  * known "$schema" every keyword applies.
  *
- * Still left: gojsonschema refuses to compile a schema whose keywords
- * have the wrong shape ("format": 1, "items": 3, ...); here such a
- * keyword is ignored. Go iterates maps at random, so where helm's order
- * of messages for several keys of one object varies, ours follows the
- * document. "$ref" reaches only into the same file.
+ * A schema gojsonschema refuses to compile ("format": 1, minLength over
+ * maxLength, ...) is refused in its words (schema_compile.c).
+ * tests/fixtures/helm/schema_corpus.json holds what the real gojsonschema
+ * v1.2.0 says of some 1,700 schemas and values; test_helm_schema checks
+ * these files against it.
+ *
+ * Still left: Go iterates maps at random, so where helm's order of
+ * messages for several keys of one object varies, ours follows the
+ * document. "$ref" reaches only into the same file. A schema number is
+ * held as a double, so one past 2^53 written with more digits than a
+ * double keeps prints differently.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
-#include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "helm_int.h"
+#include "schema_int.h"
 
 /* How deep "$ref"s and nesting may go before the schema is refused. */
 #define SCHEMA_MAX_DEPTH 128
 
-/* gojsonschema's "hybrid" draft: no "$schema", every keyword applies */
-#define SCHEMA_HYBRID 1000
-
-/* A pattern of the schema, compiled once when the chart loads. */
-struct schema_rx {
-	const char *src; /* borrowed from the schema's json */
-	regex_t rx;
-	char *why; /* why it could not be compiled, else NULL */
-	bool skip; /* RE2 syntax POSIX lacks: not enforced (see below) */
-};
-
 /* Read-only once made, so renders on several threads may share it. */
 struct helm_schema {
 	json_t *doc; /* NULL when the file is not JSON */
-	char *error; /* why not */
-	struct schema_rx *rx;
-	size_t nrx;
+	char
+	    *error; /* why it is not JSON, or not a schema gojsonschema takes */
+	struct helm_schema_re *re; /* its patterns (schema_re.c), or NULL */
 };
 
 /* One validation's findings: "- field: why\n" lines, and its progress. */
@@ -75,69 +74,31 @@ struct sctx {
 	int draft; /* 4, 6, 7 or SCHEMA_HYBRID */
 };
 
-static int schema_ere(struct gd_buf *, const char *re, struct gd_err *);
-
-static void
-schema_rx_add(struct helm_schema *s, const char *src)
+/* The draft "$schema" names (gojsonschema drops an empty fragment). */
+static int
+schema_draft(const json_t *root)
 {
-	struct schema_rx *x;
-	struct gd_buf ere;
-	struct gd_err e = { 0 };
-	size_t i;
+	static const struct {
+		const char *url;
+		int draft;
+	} known[] = {
+		{ "http://json-schema.org/draft-04/schema", 4 },
+		{ "http://json-schema.org/draft-06/schema", 6 },
+		{ "http://json-schema.org/draft-07/schema", 7 },
+	};
+	const char *s = json_string_value(json_object_get(root, "$schema"));
+	size_t i, n;
 
-	for (i = 0; i < s->nrx; i++)
-		if (strcmp(s->rx[i].src, src) == 0)
-			return;
-	s->rx = xreallocarray(s->rx, s->nrx + 1, sizeof(*s->rx));
-	x = &s->rx[s->nrx++];
-	memset(x, 0, sizeof(*x));
-	x->src = src;
-	gd_buf_init(&ere);
-	/*
-	 * A pattern in RE2 syntax that POSIX cannot express is not enforced
-	 * (with a warning) rather than failing the render: helm accepts the
-	 * chart, and refusing to render it would block the app for a check
-	 * helm would most likely pass. An invalid pattern still fails, as
-	 * it does in helm.
-	 */
-	if (schema_ere(&ere, src, &e) < 0) {
-		x->skip = true;
-		log_warnx("helm: %s; the pattern is not checked", e.msg);
-	} else if (regcomp(&x->rx, ere.data != NULL ? ere.data : "",
-		       REG_EXTENDED | REG_NOSUB) != 0)
-		xasprintf(&x->why,
-		    "values.schema.json: invalid regex pattern '%s'", src);
-	gd_buf_dispose(&ere);
-}
-
-/* Every "pattern" and patternProperties key, wherever it sits. */
-static void
-schema_rx_collect(struct helm_schema *s, const json_t *v)
-{
-	const json_t *x;
-	const char *k;
-	size_t i;
-
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, x) {
-			schema_rx_collect(s, x);
-		}
-		return;
-	}
-	json_object_foreach((json_t *)(uintptr_t)v, k, x) {
-		if (strcmp(k, "pattern") == 0 && json_is_string(x))
-			schema_rx_add(s, json_string_value(x));
-		if (strcmp(k, "patternProperties") == 0 && json_is_object(x)) {
-			const char *pk;
-			const json_t *pv;
-
-			json_object_foreach((json_t *)(uintptr_t)x, pk, pv) {
-				(void)pv;
-				schema_rx_add(s, pk);
-			}
-		}
-		schema_rx_collect(s, x);
-	}
+	if (s == NULL)
+		return SCHEMA_HYBRID;
+	n = strlen(s);
+	if (n > 0 && s[n - 1] == '#')
+		n--;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i].url) == n &&
+		    strncmp(s, known[i].url, n) == 0)
+			return known[i].draft;
+	return SCHEMA_HYBRID;
 }
 
 struct helm_schema *
@@ -145,29 +106,34 @@ helm_schema_new(const char *text, size_t len)
 {
 	struct helm_schema *s = xcalloc(1, sizeof(*s));
 	json_error_t je;
+	bool reals = false;
 
+	/*
+	 * Integers stay integers where they fit, as gojsonschema tells "2"
+	 * (a length) from "2.0" (not one); past 64 bits they are numbers.
+	 */
 	s->doc = json_loadb(text, len, JSON_DECODE_ANY, &je);
+	if (s->doc == NULL &&
+	    json_error_code(&je) == json_error_numeric_overflow) {
+		s->doc = json_loadb(
+		    text, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &je);
+		reals = true;
+	}
 	if (s->doc == NULL)
 		xasprintf(&s->error, "%s at line %d column %d", je.text,
 		    je.line, je.column);
-	else
-		schema_rx_collect(s, s->doc);
+	else if ((s->error = helm_schema_compile(
+		      s->doc, schema_draft(s->doc), reals)) == NULL)
+		s->re = helm_schema_re_new(s->doc);
 	return s;
 }
 
 void
 helm_schema_free(struct helm_schema *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nrx; i++) {
-		if (s->rx[i].why == NULL)
-			regfree(&s->rx[i].rx);
-		free(s->rx[i].why);
-	}
-	free(s->rx);
+	helm_schema_re_free(s->re);
 	json_decref(s->doc);
 	free(s->error);
 	free(s);
@@ -291,13 +257,15 @@ schema_check_type(const json_t *type, const json_t *v)
 }
 
 /* How the error names the types: "string", or "[string,null]" for a
- * list, as Go prints a slice. */
+ * list of two or more, as gojsonschema prints them. */
 static void
 schema_show_type(struct gd_buf *shown, const json_t *type)
 {
 	const json_t *t;
 	size_t i;
 
+	if (json_is_array(type) && json_array_size(type) == 1)
+		type = json_array_get(type, 0);
 	if (json_is_string(type)) {
 		gd_buf_adds(shown, json_string_value(type));
 		return;
@@ -324,9 +292,8 @@ schema_num(double *out, const json_t *v)
 	return true;
 }
 
-/* JSON equality where 1 and 1.0 are the same number. */
-static bool
-schema_equal(const json_t *a, const json_t *b)
+bool
+helm_schema_equal(const json_t *a, const json_t *b)
 {
 	const char *k;
 	const json_t *x;
@@ -342,7 +309,7 @@ schema_equal(const json_t *a, const json_t *b)
 		if (json_array_size(a) != json_array_size(b))
 			return false;
 		json_array_foreach(a, i, x) {
-			if (!schema_equal(x, json_array_get(b, i)))
+			if (!helm_schema_equal(x, json_array_get(b, i)))
 				return false;
 		}
 		return true;
@@ -353,12 +320,71 @@ schema_equal(const json_t *a, const json_t *b)
 		json_object_foreach((json_t *)(uintptr_t)a, k, x) {
 			const json_t *y = json_object_get(b, k);
 
-			if (y == NULL || !schema_equal(x, y))
+			if (y == NULL || !helm_schema_equal(x, y))
 				return false;
 		}
 		return true;
 	}
 	return json_equal(a, b);
+}
+
+/*
+ * d's shortest decimal form, as Go's strconv 'e' with precision -1 finds
+ * it: the fewest significant digits (into digits, no point) that read
+ * back as d, and the exponent of the first one. d is finite.
+ */
+static void
+schema_shortest(char digits[24], int *exp10, double d)
+{
+	char e[40], *p;
+	size_t n = 0;
+	int prec;
+
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", prec - 1, fabs(d));
+	for (p = e; *p != 'e' && *p != '\0'; p++)
+		if (*p != '.')
+			digits[n++] = *p;
+	/* "1.500e+00" cannot come out of a shortest form: no zeros to trim */
+	digits[n] = '\0';
+	*exp10 = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0;
+}
+
+/* digits with the point after its first expo+1 digits, zeros padded. */
+static void
+schema_fixed(struct gd_buf *b, const char *digits, int expo)
+{
+	int n = (int)strlen(digits), i;
+
+	if (expo < 0) {
+		gd_buf_adds(b, "0.");
+		for (i = -1; i > expo; i--)
+			gd_buf_addc(b, '0');
+		gd_buf_adds(b, digits);
+		return;
+	}
+	for (i = 0; i <= expo || i < n; i++) {
+		if (i == expo + 1)
+			gd_buf_addc(b, '.');
+		gd_buf_addc(b, i < n ? digits[i] : '0');
+	}
+}
+
+/* "d.ddde+XX", with at least two exponent digits unless short_exp. */
+static void
+schema_expo(struct gd_buf *b, const char *digits, int expo, bool short_exp)
+{
+	gd_buf_addc(b, digits[0]);
+	if (digits[1] != '\0') {
+		gd_buf_addc(b, '.');
+		gd_buf_adds(b, digits + 1);
+	}
+	gd_buf_printf(b, short_exp ? "e%c%d" : "e%c%02d", expo < 0 ? '-' : '+',
+	    expo < 0 ? -expo : expo);
 }
 
 /*
@@ -369,137 +395,134 @@ schema_equal(const json_t *a, const json_t *b)
 static void
 schema_fmt_num(char out[64], double d)
 {
-	int p, x;
-	char *e;
+	struct gd_buf b;
+	char digits[24];
+	int expo;
 
-	for (p = 1; p < 17; p++) {
-		snprintf(out, 64, "%.*e", p - 1, d);
-		if (strtod(out, NULL) == d)
-			break;
-	}
-	snprintf(out, 64, "%.*e", p - 1, d);
-	e = strchr(out, 'e');
-	x = e != NULL ? (int)strtol(e + 1, NULL, 10) : 0;
-	if (d == 0 || (isfinite(d) && x >= -4 && x < 6))
-		snprintf(out, 64, "%.*f", p - 1 - x > 0 ? p - 1 - x : 0, d);
+	gd_buf_init(&b);
+	schema_shortest(digits, &expo, d);
+	if (d < 0)
+		gd_buf_addc(&b, '-');
+	if (d == 0 || (expo >= -4 && expo < 6))
+		schema_fixed(&b, digits, expo);
+	else
+		schema_expo(&b, digits, expo, false);
+	snprintf(out, 64, "%s", b.data);
+	gd_buf_dispose(&b);
 }
 
+/*
+ * Go's encoding/json on a float64: fixed notation from 1e-6 up to 1e21,
+ * else exponent form with "e-07" shortened to "e-7".
+ */
+static void
+schema_go_num(struct gd_buf *b, double d)
+{
+	char digits[24];
+	int expo;
+
+	schema_shortest(digits, &expo, d);
+	if (signbit(d))
+		gd_buf_addc(b, '-');
+	if (d == 0 || (fabs(d) >= 1e-6 && fabs(d) < 1e21))
+		schema_fixed(b, digits, expo);
+	else
+		schema_expo(b, digits, expo, expo < 0 && expo > -10);
+}
+
+/* Go's encoding/json on a string: HTML-safe, U+2028/9 escaped. */
+static void
+schema_go_str(struct gd_buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	gd_buf_addc(b, '"');
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			gd_buf_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			gd_buf_adds(b, "\\n");
+		else if (*p == '\r')
+			gd_buf_adds(b, "\\r");
+		else if (*p == '\t')
+			gd_buf_adds(b, "\\t");
+		else if (*p == '\b' || *p == '\f')
+			/* Go 1.22 on, as helm releases are built */
+			gd_buf_adds(b, *p == '\b' ? "\\b" : "\\f");
+		else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
+			gd_buf_printf(b, "\\u%04x", *p);
+		else if (p[0] == 0xe2 && p[1] == 0x80 &&
+		    (p[2] == 0xa8 || p[2] == 0xa9)) {
+			gd_buf_printf(b, "\\u202%c", p[2] == 0xa8 ? '8' : '9');
+			p += 2;
+		} else
+			gd_buf_addc(b, (char)*p);
+	}
+	gd_buf_addc(b, '"');
+}
+
+static int
+schema_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * v as gojsonschema prints an enum or const value: Go's json.Marshal of
+ * the value read back as float64s, so keys sorted and numbers canonical.
+ */
 static void
 schema_dump(struct gd_buf *b, const json_t *v)
 {
-	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	const char **keys;
+	const json_t *x;
+	const char *k;
+	size_t i, n;
 
-	if (s != NULL) {
-		gd_buf_adds(b, s);
-		free(s);
-	}
-}
-
-/* --- patterns --------------------------------------------------------------
- */
-
-/*
- * Go's RE2 as POSIX ERE: the class escapes become brackets, an escaped
- * punctuation mark stays escaped; what ERE cannot say is refused.
- */
-static int
-schema_ere(struct gd_buf *out, const char *re, struct gd_err *err)
-{
-	const char *p;
-	bool br = false, dash = false, caret = false;
-	char c;
-
-	if (helm_re_costly(re))
-		goto unsupported;
-	for (p = re; *p != '\0'; p++) {
-		if (*p == '[' && !br) {
-			br = true;
-			gd_buf_addc(out, '[');
-			if (p[1] == '^')
-				gd_buf_addc(out, *++p);
-			if (p[1] == ']')
-				gd_buf_addc(out, *++p);
-			continue;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		n = 0;
+		keys = xcalloc(json_object_size(v) + 1, sizeof(*keys));
+		json_object_foreach((json_t *)(uintptr_t)v, k, x) {
+			keys[n++] = k;
 		}
-		if (*p == ']' && br) {
-			/* where ERE reads '^' and '-' as themselves */
-			if (caret)
-				gd_buf_addc(out, '^');
-			if (dash)
-				gd_buf_addc(out, '-');
-			br = dash = caret = false;
-			gd_buf_addc(out, ']');
-			continue;
+		qsort(keys, n, sizeof(*keys), schema_key_cmp);
+		gd_buf_addc(b, '{');
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				gd_buf_addc(b, ',');
+			schema_go_str(b, keys[i]);
+			gd_buf_addc(b, ':');
+			schema_dump(b, json_object_get(v, keys[i]));
 		}
-		if (*p == '(' && p[1] == '?' && !br)
-			goto unsupported;
-		if (!br && (*p == '*' || *p == '+' || *p == '?' || *p == '}') &&
-		    p[1] == '?')
-			goto unsupported;
-		if (*p != '\\') {
-			gd_buf_addc(out, *p);
-			continue;
+		gd_buf_addc(b, '}');
+		free(keys);
+		break;
+	case JSON_ARRAY:
+		gd_buf_addc(b, '[');
+		json_array_foreach(v, i, x) {
+			if (i > 0)
+				gd_buf_addc(b, ',');
+			schema_dump(b, x);
 		}
-		c = *++p;
-		if (c == 'd')
-			gd_buf_adds(out, br ? "0-9" : "[0-9]");
-		else if (c == 'w')
-			gd_buf_adds(out, br ? "A-Za-z0-9_" : "[A-Za-z0-9_]");
-		else if (c == 's')
-			gd_buf_adds(out, br ? "[:space:]" : "[[:space:]]");
-		else if (!br && c == 'D')
-			gd_buf_adds(out, "[^0-9]");
-		else if (!br && c == 'W')
-			gd_buf_adds(out, "[^A-Za-z0-9_]");
-		else if (!br && c == 'S')
-			gd_buf_adds(out, "[^[:space:]]");
-		else if (br && (c == '-' || c == '^'))
-			*(c == '-' ? &dash : &caret) = true;
-		else if (br && (c == '\\' || c == '['))
-			gd_buf_addc(out, c);
-		else if (c == 'n' || c == 't') {
-			gd_buf_addc(out, c == 'n' ? '\n' : '\t');
-		} else if (c != '\0' &&
-		    strchr(".+*?()|{}^$/#&~=!<>:,'\"@%", c) != NULL) {
-			/* inside brackets a backslash would be literal */
-			if (!br)
-				gd_buf_addc(out, '\\');
-			gd_buf_addc(out, c);
-		} else if (c != '\0' && !br &&
-		    (c == '[' || c == ']' || c == '\\' || c == '-')) {
-			if (c != '-')
-				gd_buf_addc(out, '\\');
-			gd_buf_addc(out, c);
-		} else
-			goto unsupported;
+		gd_buf_addc(b, ']');
+		break;
+	case JSON_STRING:
+		schema_go_str(b, json_string_value(v));
+		break;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		schema_go_num(b, json_number_value(v));
+		break;
+	case JSON_TRUE:
+		gd_buf_adds(b, "true");
+		break;
+	case JSON_FALSE:
+		gd_buf_adds(b, "false");
+		break;
+	default:
+		gd_buf_adds(b, "null");
 	}
-	return 0;
-unsupported:
-	return gd_err_set(err, GD_EINVAL,
-	    "values.schema.json: pattern '%s': regular expression syntax "
-	    "not supported here",
-	    re);
-}
-
-/* 1 when s matches the RE2 pattern re anywhere, 0 when not. */
-static int
-schema_match(const struct sctx *c, const char *re, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < c->schema->nrx; i++) {
-		if (strcmp(c->schema->rx[i].src, re) != 0)
-			continue;
-		if (c->schema->rx[i].skip)
-			return 1;
-		if (c->schema->rx[i].why != NULL)
-			return gd_err_set(
-			    c->err, GD_EINVAL, "%s", c->schema->rx[i].why);
-		return regexec(&c->schema->rx[i].rx, s, 0, NULL, 0) == 0;
-	}
-	/* schema_rx_collect saw every pattern of the document */
-	return gd_err_set(c->err, GD_EINTERNAL,
-	    "values.schema.json: pattern '%s' not compiled", re);
 }
 
 /* --- keywords ------------------------------------------------------------
@@ -698,7 +721,7 @@ schema_common(const struct sctx *c, struct sres *r, const json_t *sch,
 	gd_buf_init(&b);
 	gd_buf_init(&field);
 	if (c->draft >= 6 && (e = json_object_get(sch, "const")) != NULL &&
-	    !schema_equal(e, node)) {
+	    !helm_schema_equal(e, node)) {
 		schema_dump(&b, e);
 		schema_field(&field, ctx);
 		sres_add(r, ctx, "%s does not match: %s", field.data,
@@ -707,7 +730,7 @@ schema_common(const struct sctx *c, struct sres *r, const json_t *sch,
 	if ((l = json_object_get(sch, "enum")) != NULL && json_is_array(l) &&
 	    json_array_size(l) > 0) {
 		json_array_foreach(l, i, e) {
-			if (schema_equal(e, node))
+			if (helm_schema_equal(e, node))
 				break;
 		}
 		if (i == json_array_size(l)) {
@@ -739,6 +762,67 @@ schema_num_err(
 	sres_add(r, ctx, "%s %s", what, s);
 }
 
+/* d's shortest decimal form as an integer and a power of ten. */
+static uint64_t
+schema_decimal(int *pow10, double d)
+{
+	char digits[24];
+	int expo;
+
+	schema_shortest(digits, &expo, d);
+	*pow10 = expo - (int)strlen(digits) + 1;
+	return strtoull(digits, NULL, 10);
+}
+
+static uint64_t
+schema_gcd(uint64_t a, uint64_t b)
+{
+	uint64_t t;
+
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * Whether v is a multiple of m (> 0) in exact arithmetic, as gojsonschema
+ * divides big.Rats read from the numbers' decimal text: 0.3 is a
+ * multiple of 0.1, 1e21 is not one of 7. With v = p*10^a and m = q*10^b
+ * in lowest terms, v/m = (p/q) * 10^(a-b) is whole when q divides the
+ * power of ten, or, for a negative power, when q is 1 and p ends in
+ * enough zeros.
+ */
+static bool
+schema_is_multiple(double v, double m)
+{
+	uint64_t p, q, g, tens = 1;
+	int a, b, k, twos = 0, fives = 0;
+
+	if (v == 0)
+		return true;
+	p = schema_decimal(&a, v);
+	q = schema_decimal(&b, m);
+	g = schema_gcd(p, q);
+	p /= g;
+	q /= g;
+	k = a - b;
+	if (k >= 0) {
+		for (; q % 2 == 0; q /= 2)
+			twos++;
+		for (; q % 5 == 0; q /= 5)
+			fives++;
+		return q == 1 && twos <= k && fives <= k;
+	}
+	if (q != 1 || -k > 19)
+		return false;
+	while (k++ < 0)
+		tens *= 10;
+	return p % tens == 0;
+}
+
 /*
  * Draft 4's boolean exclusiveMaximum turns maximum into a strict bound;
  * from draft 6 on exclusiveMaximum is a bound of its own.
@@ -747,15 +831,13 @@ static void
 schema_number(struct sres *r, const json_t *sch, const json_t *node,
     const struct spath *ctx)
 {
-	double v = json_number_value(node), lim, q;
+	double v = json_number_value(node), lim;
 	const json_t *x;
 	const char *f;
 
-	if (schema_num(&lim, json_object_get(sch, "multipleOf")) && lim > 0) {
-		q = v / lim;
-		if (!isfinite(q) || fabs(q - floor(q + 0.5)) > 1e-9 * fabs(q))
-			schema_num_err(r, ctx, "Must be a multiple of", lim);
-	}
+	if (schema_num(&lim, json_object_get(sch, "multipleOf")) && lim > 0 &&
+	    !schema_is_multiple(v, lim))
+		schema_num_err(r, ctx, "Must be a multiple of", lim);
 	x = json_object_get(sch, "exclusiveMaximum");
 	if (schema_num(&lim, json_object_get(sch, "maximum"))) {
 		if (json_is_true(x) && v >= lim)
@@ -813,7 +895,8 @@ schema_string(struct sctx *c, struct sres *r, const json_t *sch,
 		    "String length must be less than or equal to %.0f", lim);
 	pat = json_string_value(json_object_get(sch, "pattern"));
 	if (pat != NULL) {
-		if ((m = schema_match(c, pat, s)) < 0)
+		if ((m = helm_schema_re_match(c->schema->re, pat, s, c->err)) <
+		    0)
 			return m;
 		if (m == 0)
 			sres_add(r, ctx, "Does not match pattern '%s'", pat);
@@ -930,7 +1013,7 @@ schema_array(struct sctx *c, struct sres *r, const json_t *sch,
 	if (json_is_true(json_object_get(sch, "uniqueItems"))) {
 		for (j = 1; j < n; j++) {
 			for (i = j; i-- > 0;)
-				if (schema_equal(json_array_get(node, i),
+				if (helm_schema_equal(json_array_get(node, i),
 					json_array_get(node, j)))
 					break;
 			if (i != (size_t)-1)
@@ -955,7 +1038,8 @@ schema_pattern_props(struct sctx *c, struct sres *r, const json_t *sch,
 	int m, found = 0, rc;
 
 	json_object_foreach(pp, pat, ps) {
-		if ((m = schema_match(c, pat, key)) < 0)
+		if ((m = helm_schema_re_match(
+			 c->schema->re, pat, key, c->err)) < 0)
 			return m;
 		if (m == 0)
 			continue;
@@ -1046,47 +1130,112 @@ schema_object(struct sctx *c, struct sres *r, const json_t *sch,
 	return 0;
 }
 
+/* One token of a JSON pointer, unescaped as gojsonpointer does. */
+static char *
+schema_token(const char *p, size_t n)
+{
+	char *tok = xstrndup(p, n), *d, *s;
+
+	for (s = d = tok; *s != '\0'; s++, d++) {
+		*d = *s;
+		if (s[0] == '~' && (s[1] == '0' || s[1] == '1'))
+			*d = *++s == '0' ? '~' : '/';
+	}
+	*d = '\0';
+	return tok;
+}
+
+/* %XX escapes of a URL fragment decoded, as Go's url.Parse does. */
+static char *
+schema_unescape(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *d = out, hex[3] = { 0 };
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '%' && isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2])) {
+			memcpy(hex, s + 1, 2);
+			*d++ = (char)strtol(hex, NULL, 16);
+			s += 2;
+		} else
+			*d++ = *s;
+	}
+	*d = '\0';
+	return out;
+}
+
+/* Where pointer token tok leads from at, or NULL with gojsonpointer's why. */
+static const json_t *
+schema_step(const json_t *at, const char *raw, size_t n, char **why)
+{
+	char *tok = schema_token(raw, n), *end;
+	const json_t *next = NULL;
+	long i;
+
+	if (json_is_object(at)) {
+		if ((next = json_object_get(at, tok)) == NULL && why != NULL)
+			xasprintf(why, "Object has no key '%s'", tok);
+	} else if (json_is_array(at)) {
+		errno = 0;
+		i = strtol(tok, &end, 10);
+		if (*tok == '\0' || *end != '\0' || errno != 0) {
+			if (why != NULL)
+				xasprintf(why, "Invalid array index '%.*s'",
+				    (int)n, raw);
+		} else if (i < 0 || (size_t)i >= json_array_size(at)) {
+			if (why != NULL)
+				xasprintf(why,
+				    "Out of bound array[0,%zu] index '%ld'",
+				    json_array_size(at), i);
+		} else
+			next = json_array_get(at, (size_t)i);
+	} else if (why != NULL)
+		xasprintf(why, "Invalid token reference '%.*s'", (int)n, raw);
+	free(tok);
+	return next;
+}
+
+const json_t *
+helm_schema_pointer(const json_t *root, const char *ref, char **why)
+{
+	const json_t *at = root;
+	const char *p, *slash;
+	char *frag;
+
+	if (why != NULL)
+		*why = NULL;
+	if (ref[0] != '#')
+		return NULL;
+	frag = schema_unescape(ref + 1);
+	if (frag[0] != '\0' && frag[0] != '/') {
+		if (why != NULL)
+			*why = xstrdup("JSON pointer must be empty or start "
+				       "with a \"/\"");
+		at = NULL;
+	}
+	/* as Go splits it: "#/" names the key "" */
+	for (p = frag; at != NULL && *p == '/'; p = slash) {
+		p++;
+		if ((slash = strchr(p, '/')) == NULL)
+			slash = p + strlen(p);
+		at = schema_step(at, p, (size_t)(slash - p), why);
+	}
+	free(frag);
+	return at;
+}
+
 /* "#/definitions/x" or "#/$defs/x/..." within the same document. */
 static int
 schema_ref(const json_t **out, struct sctx *c, const char *ref)
 {
-	const json_t *at = c->root;
-	const char *p, *slash;
-	char *tok, *d, *s;
-
-	if (strcmp(ref, "#") == 0) {
-		*out = at;
-		return 0;
-	}
-	if (strncmp(ref, "#/", 2) != 0)
+	if (strcmp(ref, "#") != 0 && strncmp(ref, "#/", 2) != 0)
 		return gd_err_set(c->err, GD_EINVAL,
 		    "values.schema.json: $ref %s: only references within "
 		    "the file (#/...) are supported",
 		    ref);
-	for (p = ref + 2; at != NULL && *p != '\0'; p = slash) {
-		slash = strchr(p, '/');
-		if (slash == NULL)
-			slash = p + strlen(p);
-		tok = xstrndup(p, (size_t)(slash - p));
-		/* JSON pointer escapes: ~1 is '/', ~0 is '~' */
-		for (s = d = tok; *s != '\0'; s++, d++) {
-			*d = *s;
-			if (s[0] == '~' && (s[1] == '0' || s[1] == '1'))
-				*d = *++s == '0' ? '~' : '/';
-		}
-		*d = '\0';
-		if (json_is_array(at))
-			at = json_array_get(at, strtoul(tok, NULL, 10));
-		else
-			at = json_object_get(at, tok);
-		free(tok);
-		if (*slash == '/')
-			slash++;
-	}
-	if (at == NULL)
+	if ((*out = helm_schema_pointer(c->root, ref, NULL)) == NULL)
 		return gd_err_set(c->err, GD_EINVAL,
 		    "values.schema.json: $ref %s: no such definition", ref);
-	*out = at;
 	return 0;
 }
 
@@ -1159,8 +1308,9 @@ validate(struct sctx *c, struct sres *r, const json_t *sch, const json_t *node,
 			rc = validate(c, r, ref, node, ctx);
 		goto out;
 	}
+	/* an empty list of types allows every type */
 	type = json_object_get(sch, "type");
-	if ((json_is_string(type) || json_is_array(type)) &&
+	if ((json_is_string(type) || json_array_size(type) > 0) &&
 	    !schema_check_type(type, node)) {
 		gd_buf_init(&shown);
 		schema_show_type(&shown, type);
@@ -1176,33 +1326,6 @@ out:
 	return rc;
 }
 
-/* The draft "$schema" names (gojsonschema drops an empty fragment). */
-static int
-schema_draft(const json_t *root)
-{
-	static const struct {
-		const char *url;
-		int draft;
-	} known[] = {
-		{ "http://json-schema.org/draft-04/schema", 4 },
-		{ "http://json-schema.org/draft-06/schema", 6 },
-		{ "http://json-schema.org/draft-07/schema", 7 },
-	};
-	const char *s = json_string_value(json_object_get(root, "$schema"));
-	size_t i, n;
-
-	if (s == NULL)
-		return SCHEMA_HYBRID;
-	n = strlen(s);
-	if (n > 0 && s[n - 1] == '#')
-		n--;
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strlen(known[i].url) == n &&
-		    strncmp(s, known[i].url, n) == 0)
-			return known[i].draft;
-	return SCHEMA_HYBRID;
-}
-
 /* One chart (and its enabled subcharts) against vals, into out. */
 static int
 schema_check_chart(struct gd_buf *out, const struct gd_helm_chart *v,
@@ -1216,7 +1339,7 @@ schema_check_chart(struct gd_buf *out, const struct gd_helm_chart *v,
 	size_t i;
 	int rc = 0;
 
-	if (v->schema != NULL && v->schema->doc == NULL) {
+	if (v->schema != NULL && v->schema->error != NULL) {
 		gd_buf_printf(out, "%s:\nunable to compile schema: %s",
 		    gd_helm_chart_name(v), v->schema->error);
 	} else if (v->schema != NULL) {

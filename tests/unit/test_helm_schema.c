@@ -18,6 +18,8 @@
 #include "gitopsd/core.h"
 #include "gitopsd/helm.h"
 
+#include "../../server/helm/helm_int.h"
+
 #define HEAD                                                                   \
 	"values don't meet the specifications of the schema(s) in the "        \
 	"following chart(s):\n"
@@ -752,7 +754,7 @@ test_helm_schema__skip_flag_and_broken_schemas(void **state)
 	const char *files[] = { "Chart.yaml", chart_yaml, "values.schema.json",
 		"{\"type\": \"object\",", "templates/cm.yaml", cm_yaml, NULL };
 	const char *re2[] = { "Chart.yaml", chart_yaml, "values.schema.json",
-		"{\"properties\":{\"name\":{\"pattern\":\"(?i)^a\"}}}",
+		"{\"properties\":{\"name\":{\"pattern\":\"^\\\\p{Greek}\"}}}",
 		"templates/cm.yaml", cm_yaml, "values.yaml", "name: A\n",
 		NULL };
 	const char *broken = HEAD "app:\nunable to compile schema: ";
@@ -773,6 +775,31 @@ test_helm_schema__skip_flag_and_broken_schemas(void **state)
 	schema_rm(dir);
 }
 
+/*
+ * A schema gojsonschema would not compile fails the render whatever the
+ * values, naming the first keyword of the wrong shape; helm's flag to
+ * skip the check skips that too.
+ */
+static void
+test_helm_schema__misshapen_schema_fails_render(void **state)
+{
+	const char *files[] = { "Chart.yaml", chart_yaml, "values.schema.json",
+		"{\"properties\":{\"name\":{\"type\":\"string\","
+		"\"minLength\":2.0}}}",
+		"templates/cm.yaml", cm_yaml, "values.yaml", "name: web\n",
+		NULL };
+	char *dir = schema_chart(files);
+	struct gd_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(schema_render(dir, NULL, false, &err), GD_EINVAL);
+	assert_string_equal(err.msg,
+	    HEAD "app:\nunable to compile schema: minLength must be of an "
+		 "integer");
+	assert_int_equal(schema_render(dir, NULL, true, &err), 0);
+	schema_rm(dir);
+}
+
 static void
 test_helm_schema__ref_loops_are_refused(void **state)
 {
@@ -785,8 +812,8 @@ test_helm_schema__ref_loops_are_refused(void **state)
 	    schema_one("{\"$ref\":\"#/definitions/nope\"}", NULL, &err),
 	    GD_EINVAL);
 	assert_string_equal(err.msg,
-	    "values.schema.json: $ref "
-	    "#/definitions/nope: no such definition");
+	    HEAD "app:\nunable to compile schema: Object has no key "
+		 "'definitions'");
 }
 
 /*
@@ -829,6 +856,82 @@ test_helm_schema__costly_patterns_never_compiled(void **state)
 	schema_rm(dir);
 }
 
+/*
+ * One corpus case: the schema text as the chart's values.schema.json, the
+ * values as helm holds them (every number a float64), checked as helm
+ * checks the root chart. 1 when the text differs from gojsonschema's.
+ */
+static int
+schema_corpus_case(const json_t *c)
+{
+	static const char chart[] = "apiVersion: v2\nname: app\nversion: 1\n";
+	const char *name = json_string_value(json_object_get(c, "name"));
+	const char *sch = json_string_value(json_object_get(c, "schema"));
+	const char *out = json_string_value(json_object_get(c, "out"));
+	struct gd_helm_file files[2] = {
+		{ "Chart.yaml", chart, sizeof(chart) - 1 },
+		{ "values.schema.json", sch, strlen(sch) },
+	};
+	struct gd_helm_chart *ch = NULL;
+	struct gd_err err = { 0 };
+	char *want = NULL;
+	json_t *vals;
+	int rc, bad;
+
+	assert_non_null(out);
+	vals = json_deep_copy(json_object_get(c, "values"));
+	helm_values_floats(vals);
+	assert_int_equal(gd_helm_chart_load_files(&ch, files, 2, &err), 0);
+	rc = helm_schema_check(ch, vals, &err);
+	xasprintf(&want, HEAD "app:\n%s", out);
+	/* gd_err keeps 255 bytes: a longer text is compared that far */
+	if (strlen(want) >= sizeof(err.msg))
+		want[sizeof(err.msg) - 1] = '\0';
+	if (*out == '\0')
+		bad = rc != 0;
+	else
+		bad = rc != GD_EINVAL || strcmp(err.msg, want) != 0;
+	if (bad)
+		printf("schema %s: %s\n  want: %s\n   got: %s\n", name, sch,
+		    *out != '\0' ? want : "(valid)",
+		    rc != 0 ? err.msg : "(valid)");
+	free(want);
+	gd_helm_chart_free(ch);
+	json_decref(vals);
+	return bad;
+}
+
+/*
+ * tests/fixtures/helm/schema_corpus.json: schemas and values with what
+ * helm 3 (the real gojsonschema v1.2.0) printed for them.
+ */
+static void
+test_helm_schema__corpus_matches_gojsonschema(void **state)
+{
+	const char *src = getenv("GD_SRCDIR");
+	json_error_t jerr;
+	json_t *corpus, *c;
+	char *path = NULL;
+	size_t i, bad = 0;
+
+	(void)state;
+	xasprintf(&path, "%s/tests/fixtures/helm/schema_corpus.json",
+	    src != NULL ? src : ".");
+	/* numbers as helm holds values: float64s, however big */
+	corpus = json_load_file(path, JSON_DECODE_INT_AS_REAL, &jerr);
+	free(path);
+	if (corpus == NULL)
+		fail_msg("schema_corpus.json: %s", jerr.text);
+	assert_true(json_array_size(corpus) >= 200);
+	json_array_foreach(corpus, i, c) {
+		bad += (size_t)schema_corpus_case(c);
+	}
+	printf("schema corpus: %zu cases, %zu differ from gojsonschema\n",
+	    json_array_size(corpus), bad);
+	json_decref(corpus);
+	assert_int_equal(bad, 0);
+}
+
 int
 main(void)
 {
@@ -845,6 +948,8 @@ main(void)
 		    test_helm_schema__skip_flag_and_broken_schemas),
 		cmocka_unit_test(test_helm_schema__ref_loops_are_refused),
 		cmocka_unit_test(
+		    test_helm_schema__misshapen_schema_fails_render),
+		cmocka_unit_test(
 		    test_helm_schema__costly_patterns_never_compiled),
 		cmocka_unit_test(
 		    test_helm_schema__format_checks_each_known_format),
@@ -860,6 +965,7 @@ main(void)
 		cmocka_unit_test(
 		    test_helm_schema__draft_named_by_dollar_schema),
 		cmocka_unit_test(test_helm_schema__keyword_order_as_helm),
+		cmocka_unit_test(test_helm_schema__corpus_matches_gojsonschema),
 	};
 
 	gd_core_init_json();
