@@ -88,8 +88,12 @@ funcs_memo_add(struct helm_render *r, const char *name,
 
 	if (r->nmemo == HELM_MEMO_MAX)
 		return;
-	if (r->memo == NULL)
-		r->memo = xcalloc(HELM_MEMO_MAX, sizeof(*r->memo));
+	/* room for 8, then doubled when full: most charts keep a handful */
+	if (r->nmemo == 0)
+		r->memo = xreallocarray(NULL, 8, sizeof(*r->memo));
+	else if (r->nmemo >= 8 && (r->nmemo & (r->nmemo - 1)) == 0)
+		r->memo =
+		    xreallocarray(r->memo, r->nmemo * 2, sizeof(*r->memo));
 	m = &r->memo[r->nmemo++];
 	m->name = xstrdup(name);
 	m->dot = gd_tval_copy(dot);
