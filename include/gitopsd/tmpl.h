@@ -249,7 +249,7 @@ int gd_tmpl_execute_lim(struct gd_buf *out, const struct gd_tmpl_set *,
  * not PASSDOT) counts in gd_tmpl_call_varies.
  */
 struct gd_tmpl_watch {
-	const json_t *const *objs;
+	const json_t *const *objs; /* maps (JSON objects) only */
 	size_t nobjs;
 	const char *key;
 };

@@ -72,7 +72,8 @@ exec_watched(const struct exec_state *st, const json_t *v)
 	const struct gd_tmpl_watch *w = st->budget->watch;
 	size_t i;
 
-	if (w == NULL || v == NULL)
+	/* what is watched is a map, and most values are not */
+	if (w == NULL || !json_is_object(v))
 		return false;
 	for (i = 0; i < w->nobjs; i++)
 		if (w->objs[i] == v)
