@@ -137,7 +137,7 @@ FN(f_include)
 	cnt = json_object_get(r->included, name);
 	if (cnt == NULL) {
 		cnt = json_integer(0);
-		json_object_set_new(r->included, name, cnt);
+		json_object_set_new_nocheck(r->included, name, cnt);
 	}
 	k = json_integer_value(cnt);
 	if (k > 1000)
@@ -212,7 +212,7 @@ funcs_plain_json(json_t *j)
 	if (json_is_object(j)) {
 		c = json_object();
 		json_object_foreach(j, k, e) {
-			json_object_set_new(c, k, funcs_plain_json(e));
+			json_object_set_new_nocheck(c, k, funcs_plain_json(e));
 		}
 		return c;
 	}

@@ -304,7 +304,8 @@ files_as(struct gd_buf *b, const struct helm_files *fs, bool secret)
 		size_t n = fs->v[i].len;
 
 		if (!secret) {
-			json_object_set_new(m, files_base(fs->v[i].name),
+			json_object_set_new_nocheck(m,
+			    files_base(fs->v[i].name),
 			    json_stringn_nocheck(fs->v[i].data, n));
 			continue;
 		}
@@ -329,7 +330,7 @@ files_as(struct gd_buf *b, const struct helm_files *fs, bool secret)
 			gd_buf_addc(&e, tab[(d[k + 1] & 15) << 2]);
 			gd_buf_addc(&e, '=');
 		}
-		json_object_set_new(m, files_base(fs->v[i].name),
+		json_object_set_new_nocheck(m, files_base(fs->v[i].name),
 		    json_stringn_nocheck(e.data, e.len));
 		gd_buf_dispose(&e);
 	}
@@ -451,7 +452,7 @@ files_json(const struct gd_tmpl_obj *o)
 			gd_buf_addc(&e, k + 1 < n ? tab[(v >> 6) & 63] : '=');
 			gd_buf_addc(&e, k + 2 < n ? tab[v & 63] : '=');
 		}
-		json_object_set_new(
+		json_object_set_new_nocheck(
 		    m, fs->v[i].name, json_stringn_nocheck(e.data, e.len));
 		gd_buf_dispose(&e);
 	}

@@ -959,7 +959,7 @@ sprig_split(const char *sep, size_t sepl, const char *s, size_t l, bool map)
 
 			if (map) {
 				snprintf(key, sizeof(key), "_%zu", idx++);
-				json_object_set_new(r, key, part);
+				json_object_set_new_nocheck(r, key, part);
 			} else
 				json_array_append_new(r, part);
 			if (at_end)
@@ -1089,7 +1089,7 @@ FN(f_dict)
 		gd_buf_init(&k);
 		gd_buf_add(&k, "", 0);
 		helm_strval(&k, &a[i]);
-		json_object_set_new(d, k.data,
+		json_object_set_new_nocheck(d, k.data,
 		    i + 1 < n ? gd_tmpl_call_to_json(c, &a[i + 1]) :
 				json_string_nocheck(""));
 		gd_buf_dispose(&k);
@@ -1114,7 +1114,8 @@ FN(f_set)
 	if (json_is_null(a[0].j))
 		return gd_err_set(
 		    err, GD_EINVAL, "assignment to entry in nil map");
-	json_object_set_new(a[0].j, S(&a[1]), gd_tmpl_call_to_json(c, &a[2]));
+	json_object_set_new_nocheck(
+	    a[0].j, S(&a[1]), gd_tmpl_call_to_json(c, &a[2]));
 	*out = gd_tval_copy(&a[0]);
 	return 0;
 }
@@ -1174,7 +1175,7 @@ FN(f_pick)
 	UNUSED_ARGS;
 	for (i = 1; i < n; i++)
 		if ((v = json_object_get(a[0].j, S(&a[i]))) != NULL)
-			json_object_set(d, S(&a[i]), v);
+			json_object_set_nocheck(d, S(&a[i]), v);
 	*out = gd_tval_json(d);
 	return 0;
 }
@@ -1191,7 +1192,7 @@ FN(f_omit)
 			if (strcmp(k, S(&a[i])) == 0)
 				break;
 		if (i == n)
-			json_object_set(d, k, v);
+			json_object_set_nocheck(d, k, v);
 	}
 	*out = gd_tval_json(d);
 	return 0;
@@ -1211,7 +1212,7 @@ sprig_merge(json_t *dst, const json_t *src, bool overwrite)
 			sprig_merge(d, v, overwrite);
 		else if (d == NULL || json_is_null(d) ||
 		    (overwrite && !json_is_null(v)))
-			json_object_set_new(dst, k, json_deep_copy(v));
+			json_object_set_new_nocheck(dst, k, json_deep_copy(v));
 	}
 }
 

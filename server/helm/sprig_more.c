@@ -1043,14 +1043,14 @@ FN(f_splitn)
 		else
 			k = (size_t)(p - s);
 		snprintf(key, sizeof(key), "_%lld", (long long)i++);
-		json_object_set_new(m, key, json_stringn_nocheck(s, k));
+		json_object_set_new_nocheck(m, key, json_stringn_nocheck(s, k));
 		k += sl;
 		s += k;
 		l -= k;
 	}
 	if (max != 0 && (sl != 0 || l > 0)) {
 		snprintf(key, sizeof(key), "_%lld", (long long)i);
-		json_object_set_new(m, key, json_stringn_nocheck(s, l));
+		json_object_set_new_nocheck(m, key, json_stringn_nocheck(s, l));
 	}
 	*out = gd_tval_json(m);
 	return 0;

@@ -1313,6 +1313,27 @@ exec_run(struct exec_state *parent, struct gd_buf *out, struct tmpl_tree *t,
 	return rc < 0 ? rc : 0;
 }
 
+/* Go's "no template %q associated with template %q". */
+static int
+exec_no_template(struct gd_err *err, const char *name, const char *set)
+{
+	static const char f[] =
+	    "template: no template %q associated with template %q";
+	struct gd_tval v[2];
+	struct gd_buf b;
+	int rc;
+
+	v[0] = gd_tval_json(json_string_nocheck(name));
+	v[1] = gd_tval_json(json_string_nocheck(set));
+	gd_buf_init(&b);
+	gd_tmpl_fmt_printf(&b, f, sizeof(f) - 1, v, 2);
+	rc = gd_err_set(err, GD_ENOTFOUND, "%s", b.data);
+	gd_buf_dispose(&b);
+	gd_tval_dispose(&v[0]);
+	gd_tval_dispose(&v[1]);
+	return rc;
+}
+
 int
 gd_tmpl_execute(struct gd_buf *out, struct gd_tmpl_set *set, const char *name,
     const struct gd_tval *data, struct gd_err *err)
@@ -1354,10 +1375,7 @@ gd_tmpl_execute_watch(struct gd_buf *out, const struct gd_tmpl_set *set,
 	else
 		budget.lim = set->lim;
 	if (t == NULL)
-		return gd_err_set(err, GD_ENOTFOUND,
-		    "template: no template \"%s\" associated with template "
-		    "\"%s\"",
-		    name, set->name);
+		return exec_no_template(err, name, set->name);
 	rc = exec_run(&top, out, t, data);
 	for (i = 0; i < budget.nkeep; i++)
 		gd_tmpl_obj_unref(budget.keep[i]);
@@ -1392,10 +1410,7 @@ gd_tmpl_call_template(struct gd_buf *out, struct gd_tmpl_call *c,
 	st = c->st;
 	t = tmpl_set_lookup(st->set, name);
 	if (t == NULL)
-		return gd_err_set(err, GD_ENOTFOUND,
-		    "template: no template \"%s\" associated with template "
-		    "\"%s\"",
-		    name, st->set->name);
+		return exec_no_template(err, name, st->set->name);
 	if (st->depth + 1 >= st->budget->lim.max_depth)
 		return gd_err_set(err, GD_ETOOBIG,
 		    "template: %s: exceeded maximum template depth (%zu)", name,

@@ -1301,6 +1301,42 @@ test_helm__renders_give_their_arena_chunks_back(void **state)
 	gd_jarena_set_enabled(was);
 }
 
+/*
+ * A raw string keeps bytes that are not UTF-8, and names made of them
+ * work as keys (include's nesting count once dropped such a name and
+ * wrote to the count it had freed): the error quotes the name as Go's
+ * %q does, and dict keeps the key.
+ */
+static void
+test_helm__names_that_are_not_utf8(void **state)
+{
+	const char *files[] = { "Chart.yaml",
+		"apiVersion: v2\nname: nb\nversion: 1.0.0\n",
+		"templates/cm.yaml",
+		"count: {{ dict `k\xff` 1 | len }}\n{{ include `h\xff` . }}\n",
+		NULL };
+	char *dir = make_chart(files);
+	struct gd_helm_result res = { 0 };
+	struct gd_err err = { 0 };
+
+	(void)state;
+	assert_int_not_equal(render_dir(&res, dir, &err), 0);
+	if (strstr(err.msg,
+		"error calling include: template: no template "
+		"\"h\\xff\" associated with template \"gotpl\"") == NULL)
+		fail_msg("%s", err.msg);
+	rm_chart(dir, files);
+	files[3] = "count: {{ dict `k\xff` 1 | len }}\n";
+	dir = make_chart(files);
+	if (render_dir(&res, dir, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_array_get(res.objects, 0), "count")),
+	    1);
+	gd_helm_result_dispose(&res);
+	rm_chart(dir, files);
+}
+
 static void
 test_helm__objects_are_parsed_and_hooks_follow(void **state)
 {
@@ -1423,6 +1459,7 @@ main(void)
 		    test_helm__reused_includes_print_what_helm_prints),
 		cmocka_unit_test(test_helm__random_includes_are_not_reused),
 		cmocka_unit_test(test_helm__files_in_latin1_encode_as_go_does),
+		cmocka_unit_test(test_helm__names_that_are_not_utf8),
 		cmocka_unit_test(
 		    test_helm__renders_give_their_arena_chunks_back),
 		cmocka_unit_test(
