@@ -804,7 +804,11 @@ tmpl_fmt_sprintln(struct gd_buf *b, const struct gd_tval *args, size_t n)
 	gd_buf_addc(b, '\n');
 }
 
-/* A width or precision from the format or from a '*' argument. */
+/*
+ * A width or precision from the format (Go's parsenum): once the number
+ * read so far is past a million, Go gives up on the rest of the format,
+ * which then ends without a verb.
+ */
 static bool
 fmt_num(const char *f, size_t len, size_t *i, int *out)
 {
@@ -812,8 +816,12 @@ fmt_num(const char *f, size_t len, size_t *i, int *out)
 	bool any = false;
 
 	while (*i < len && f[*i] >= '0' && f[*i] <= '9') {
-		if (n < 1000000)
-			n = n * 10 + (f[*i] - '0');
+		if (n > 1000000) {
+			*i = len;
+			*out = 0;
+			return false;
+		}
+		n = n * 10 + (f[*i] - '0');
 		(*i)++;
 		any = true;
 	}

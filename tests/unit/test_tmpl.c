@@ -263,6 +263,13 @@ test_tmpl__float_formatting(void **state)
 	    "{{ .Values.a }} {{ .Values.b }} {{ .Values.c }} {{ .Values.d }}",
 	    "a: 1000000\nb: 123456\nc: 0.000012\nd: 3.0\n",
 	    "1e+06 123456 1.2e-05 3");
+	/*
+	 * Go's parsenum: a width past a million gives up on the format
+	 * (fuzz_tmpl found a map printed with a width of millions).
+	 */
+	expect_out("{{ printf \"x%66666666666615ay\" 1 }}", "",
+	    "x%!(NOVERB)%!(EXTRA int=1)");
+	expect_out("{{ printf \"%1000001d|\" 1 | len }}", "", "1000002");
 }
 
 static void
