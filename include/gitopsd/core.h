@@ -119,6 +119,12 @@ void *gd_jarena_malloc(size_t);
 void gd_jarena_free(void *);
 void gd_jarena_stats(size_t *, size_t *); /* chunks in use, idle */
 
+/*
+ * The UTF-8 character at s (len > 0 bytes), *n its length; -1 when the
+ * bytes start none, with *n = 1 (Go's utf8.DecodeRune, RuneError aside).
+ */
+long gd_utf8_rune(const unsigned char *s, size_t len, size_t *n);
+
 /* --- growable buffer ------------------------------------------------------ */
 
 /*

@@ -61,37 +61,6 @@ json_go_float(struct gd_buf *b, double f)
 	gd_buf_adds(b, buf);
 }
 
-/*
- * The length of the valid UTF-8 sequence at p (n > 0 bytes, p[0] >=
- * 0x80), or 0: an overlong form, a surrogate, past U+10FFFF, cut short.
- */
-static size_t
-json_go_seq(const unsigned char *p, size_t n)
-{
-	size_t k, i;
-	unsigned long r;
-
-	if (p[0] >= 0xC2 && p[0] < 0xE0)
-		k = 2, r = p[0] & 0x1Fu;
-	else if (p[0] >= 0xE0 && p[0] < 0xF0)
-		k = 3, r = p[0] & 0x0Fu;
-	else if (p[0] >= 0xF0 && p[0] < 0xF5)
-		k = 4, r = p[0] & 0x07u;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		r = (r << 6) | (p[i] & 0x3Fu);
-	}
-	if ((k == 3 && (r < 0x800 || (r >= 0xD800 && r < 0xE000))) ||
-	    (k == 4 && (r < 0x10000 || r > 0x10FFFF)))
-		return 0;
-	return k;
-}
-
 static void
 json_go_string(struct gd_buf *b, const char *s, size_t n, bool html)
 {
@@ -136,7 +105,7 @@ json_go_string(struct gd_buf *b, const char *s, size_t n, bool html)
 				i += 2;
 			} else if (p[i] < 0x80)
 				gd_buf_addc(b, (char)p[i]);
-			else if ((k = json_go_seq(p + i, n - i)) == 0)
+			else if (gd_utf8_rune(p + i, n - i, &k) < 0)
 				gd_buf_adds(b, "\\ufffd"); /* as Go's encoder */
 			else {
 				gd_buf_add(b, s + i, k);

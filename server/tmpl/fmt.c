@@ -227,38 +227,6 @@ fmt_float_hex(struct gd_buf *b, double f, const struct fmt_spec *sp)
 /* --- strings -----------------------------------------------------------------
  */
 
-long
-tmpl_rune(const unsigned char *s, size_t len, size_t *n)
-{
-	long r;
-	size_t k, i;
-
-	*n = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xF0 && s[0] < 0xF8)
-		k = 4, r = s[0] & 0x07;
-	else if (s[0] >= 0xE0)
-		k = 3, r = s[0] & 0x0F;
-	else if (s[0] >= 0xC2)
-		k = 2, r = s[0] & 0x1F;
-	else
-		return -1;
-	if (s[0] >= 0xF8 || k > len)
-		return -1;
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		r = (r << 6) | (s[i] & 0x3F);
-	}
-	if ((k == 3 && r < 0x800) ||
-	    (k == 4 && (r < 0x10000 || r > 0x10FFFF)) ||
-	    (r >= 0xD800 && r < 0xE000))
-		return -1;
-	*n = k;
-	return r;
-}
-
 /* strconv.Quote: Go escapes, printable Unicode kept. */
 static void
 fmt_quote(struct gd_buf *b, const char *str, size_t len, char q)
@@ -269,7 +237,7 @@ fmt_quote(struct gd_buf *b, const char *str, size_t len, char q)
 
 	gd_buf_addc(b, q);
 	while (i < len) {
-		r = tmpl_rune(s + i, len - i, &n);
+		r = gd_utf8_rune(s + i, len - i, &n);
 		if (r < 0) {
 			gd_buf_printf(b, "\\x%02x", s[i]);
 			i++;
@@ -911,7 +879,7 @@ gd_tmpl_fmt_printf(struct gd_buf *b, const char *f, size_t len,
 			    false; /* %+v names struct fields: none here */
 		if ((unsigned char)sp.verb >= 0x80) {
 			size_t rl;
-			long r = tmpl_rune(
+			long r = gd_utf8_rune(
 			    (const unsigned char *)f + i - 1, len - i + 1, &rl);
 
 			gd_buf_adds(b, "%!");

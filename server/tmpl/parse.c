@@ -514,8 +514,8 @@ unq_char(struct gd_buf *b, const char **s, const char *end, char q)
 		 * A whole UTF-8 sequence is one character; a byte that
 		 * starts none is U+FFFD, as strconv.Unquote makes it.
 		 */
-		if (tmpl_rune((const unsigned char *)p, (size_t)(end - p), &k) <
-		    0)
+		if (gd_utf8_rune(
+			(const unsigned char *)p, (size_t)(end - p), &k) < 0)
 			gd_buf_add(b, "\xef\xbf\xbd", 3);
 		else
 			gd_buf_add(b, p, k);

@@ -68,12 +68,6 @@ void tmpl_items_dispose(struct tmpl_items *);
 /* Go's item.String(): EOF, <if>, "text", "long text"... */
 void tmpl_item_string(struct gd_buf *, const struct tmpl_item *);
 
-/*
- * fmt.c: the UTF-8 rune at s (len > 0 bytes); *n gets its length. -1 when
- * invalid, with *n = 1: Go's utf8.DecodeRune, RuneError aside.
- */
-long tmpl_rune(const unsigned char *s, size_t len, size_t *n);
-
 /* --- parse tree ----------------------------------------------------------- */
 
 enum tmpl_node_type {
