@@ -1084,15 +1084,11 @@ render_split_cb(void *arg, const char *s, size_t n)
 	struct doc *d;
 	json_t *obj = NULL, *hook;
 	char *p;
-	int rc;
 
 	if (x->rc < 0)
 		return;
-	/* the documents are kept or dropped together: see gd_jarena_open */
-	gd_jarena_open(); /* nested in render_output's session */
-	rc = gd_ydoc_load_one(&obj, s, n, "y", &e);
-	gd_jarena_close();
-	if (rc < 0) {
+	/* in render_output's arena session: see gd_jarena_open */
+	if (gd_ydoc_load_one(&obj, s, n, "y", &e) < 0) {
 		render_yaml_error(&e);
 		x->rc = gd_err_set(x->err, GD_EINVAL,
 		    "YAML parse error on %s: error converting YAML to JSON: %s",
